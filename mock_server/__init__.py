@@ -1,0 +1,1 @@
+"""The mock receiver: the contract served by connexion as a strict, validating, recording receiver."""

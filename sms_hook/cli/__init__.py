@@ -1,0 +1,11 @@
+"""The `sms-hook` command line: the composition root that wires the components together."""
+
+from __future__ import annotations
+
+from sms_hook.cli import send, sign
+from sms_hook.cli.base import EXIT_BROKEN, EXIT_OK, EXIT_USAGE, cli, main
+
+cli.add_command(sign.sign)
+cli.add_command(send.send)
+
+__all__ = ["EXIT_BROKEN", "EXIT_OK", "EXIT_USAGE", "cli", "main"]

@@ -1,0 +1,81 @@
+"""The one exception tree of sms-hook.
+
+    SmsHookError                      base of everything sms-hook raises on purpose
+    ├── ContractError                 the OpenAPI document is missing, unreadable or uses a schema
+    │                                 feature the judge does not understand
+    ├── SignatureError                a request's signature headers cannot be accepted (401)
+    │   ├── MissingHeader             `signature` or `timestamp` is missing or empty
+    │   ├── TimestampNotNumeric       `timestamp` is not a whole number of seconds
+    │   ├── TimestampOutOfTolerance   `timestamp` is further from now than the tolerance
+    │   └── SignatureMismatch         the HMAC does not match either reading of the body
+    ├── NotificationError             a notification to be sent cannot be built (bad --set, bad file)
+    └── ReceiverUnreachable           connection refused, DNS, TLS or timeout talking to a receiver
+
+The CLI maps these to one line and an exit code; library code never exits or prints.
+"""
+
+from __future__ import annotations
+
+
+class SmsHookError(Exception):
+    """Base class of every error sms-hook raises on purpose."""
+
+
+class ContractError(SmsHookError):
+    """Raised when the OpenAPI document cannot be loaded or understood."""
+
+
+class SignatureError(SmsHookError):
+    """Raised when a request's signature headers cannot be accepted."""
+
+
+class MissingHeader(SignatureError):
+    """Raised when the `signature` or `timestamp` header is missing or empty."""
+
+    def __init__(self, header: str, *, empty: bool = False) -> None:
+        self.header = header
+        self.empty = empty
+        super().__init__(f"header {header}: {'empty' if empty else 'missing'}")
+
+
+class TimestampNotNumeric(SignatureError):
+    """Raised when the `timestamp` header is not a whole number of seconds."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        super().__init__(f"header timestamp: {value!r} is not a unix time in whole seconds")
+
+
+class TimestampOutOfTolerance(SignatureError):
+    """Raised when the `timestamp` header is further from now than the tolerance allows."""
+
+    def __init__(self, value: int, now: int, tolerance: int) -> None:
+        self.value = value
+        self.skew = value - now
+        self.tolerance = tolerance
+        super().__init__(
+            f"header timestamp: {value} is {abs(self.skew)} s "
+            f"{'ahead of' if self.skew > 0 else 'behind'} the receiver's clock "
+            f"(tolerance {tolerance} s)"
+        )
+
+
+class SignatureMismatch(SignatureError):
+    """Raised when the signature matches neither reading of "all spaces removed"."""
+
+    def __init__(self, expected_message: bytes, hint: str = "") -> None:
+        self.expected_message = expected_message
+        self.hint = hint
+        shown = expected_message.decode("utf-8", errors="backslashreplace")
+        super().__init__(
+            "header signature: does not match HMAC-SHA256 of the expected message "
+            f"{shown!r}" + (f" ({hint})" if hint else "")
+        )
+
+
+class NotificationError(SmsHookError):
+    """Raised when a notification to send cannot be built from the given options or file."""
+
+
+class ReceiverUnreachable(SmsHookError):
+    """Raised when a receiver cannot be reached: refused, DNS, TLS or timeout."""

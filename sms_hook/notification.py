@@ -1,0 +1,112 @@
+"""Building a notification to send: from the contract's example or a file, then edited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sms_hook.contract import Contract
+from sms_hook.errors import NotificationError
+
+
+def build(
+    contract: Contract,
+    type_name: str,
+    *,
+    base: bytes | None = None,
+    sets: Iterable[str] = (),
+    unsets: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Return the notification for `type_name`, from `base` (JSON bytes) or the example, edited.
+
+    Each of `sets` is `PATH=VALUE` (VALUE converted to the field's documented type) or
+    `PATH:=JSON` (the JSON value as is, to send deliberately wrong types); PATH is `type` or
+    `data.FIELD`. Each of `unsets` is a PATH to remove.
+    """
+    if type_name not in contract.types:
+        raise NotificationError(
+            f"TYPE: {type_name!r} is not a notification type ({', '.join(contract.types)})"
+        )
+    if base is None:
+        notification = contract.example(type_name)
+    else:
+        notification = _parse_base(base)
+        if notification.get("type") != type_name:
+            raise NotificationError(
+                f"--body: type is {json.dumps(notification.get('type'))}, but TYPE is {type_name!r}"
+            )
+    for item in sets:
+        path, value = _assignment(contract, notification, item)
+        _put(notification, path, value)
+    for path in unsets:
+        _remove(notification, path)
+    return notification
+
+
+def _parse_base(base: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(base)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotificationError(f"--body: not valid JSON ({exc})") from exc
+    if not isinstance(value, dict):
+        raise NotificationError("--body: the file does not hold a JSON object")
+    return value
+
+
+def _assignment(contract: Contract, notification: dict[str, Any], item: str) -> tuple[str, Any]:
+    if ":=" in item and item.index(":=") < item.index("=") + 1:
+        path, raw = item.split(":=", 1)
+        try:
+            return _check_path(path), json.loads(raw)
+        except ValueError as exc:
+            raise NotificationError(f"--set {path}: {raw!r} is not JSON ({exc})") from exc
+    if "=" not in item:
+        raise NotificationError(f"--set: {item!r} is not PATH=VALUE or PATH:=JSON")
+    path, raw = item.split("=", 1)
+    path = _check_path(path)
+    if path == "type":
+        return path, raw
+    field_name = path.split(".", 1)[1]
+    type_name = notification.get("type")
+    fields = {f.name: f for f in contract.types[type_name].fields} if type_name in contract.types else {}
+    expected = fields[field_name].schema.get("type") if field_name in fields else "string"
+    if expected == "integer":
+        try:
+            return path, int(raw)
+        except ValueError:
+            raise NotificationError(
+                f"--set {path}: {raw!r} is not an integer (use {path}:=JSON to send any JSON value)"
+            ) from None
+    if expected in {"number", "boolean", "object", "array"}:
+        try:
+            return path, json.loads(raw)
+        except ValueError as exc:
+            raise NotificationError(f"--set {path}: {raw!r} is not JSON ({exc})") from exc
+    return path, raw
+
+
+def _check_path(path: str) -> str:
+    if path == "type" or (path.startswith("data.") and len(path) > len("data.")):
+        return path
+    raise NotificationError(f"--set/--unset: {path!r} is not 'type' or 'data.FIELD'")
+
+
+def _put(notification: dict[str, Any], path: str, value: Any) -> None:
+    if path == "type":
+        notification["type"] = value
+        return
+    data = notification.setdefault("data", {})
+    if not isinstance(data, dict):
+        raise NotificationError(f"--set {path}: data is {json.dumps(data)}, not an object")
+    data[path.split(".", 1)[1]] = value
+
+
+def _remove(notification: dict[str, Any], path: str) -> None:
+    path = _check_path(path)
+    if path == "type":
+        notification.pop("type", None)
+        return
+    data = notification.get("data")
+    if isinstance(data, dict):
+        data.pop(path.split(".", 1)[1], None)

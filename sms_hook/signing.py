@@ -1,0 +1,155 @@
+r"""Signing and verifying notifications: pure, stdlib only.
+
+The signed message is the `timestamp` header's value followed, with no separator, by the body
+"with all spaces removed":
+
+    signature = hex(HMAC-SHA256(secret, f"{timestamp}{compact_body}"))
+
+e.g. secret `12345ABCDE`, timestamp `1706191612` and the otp sample sign the message
+`1706191612{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}` to
+`46b1ec8d2a05129bb57c8256f2cdd3029b2cf72dbed57f0d3eedd6b156573433`.
+
+"All spaces removed" has two readings, and a receiver may implement either:
+
+* ``tokens`` — whitespace *between JSON tokens* is removed, string contents are untouched. This is
+  what sms-hook sends: the canonical body is compact JSON, `type` then `data`, data fields in the
+  document's order, non-ASCII characters written as themselves in UTF-8.
+* ``all-whitespace`` — every whitespace character is removed, inside string values too.
+
+They agree unless a string value contains whitespace. Verification accepts either and says which
+one matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from sms_hook.errors import (
+    MissingHeader,
+    SignatureMismatch,
+    TimestampNotNumeric,
+    TimestampOutOfTolerance,
+)
+
+Reading = Literal["compact", "tokens", "all-whitespace"]
+"""Which reading of "all spaces removed" a signature matched ("compact": the body has no
+whitespace outside or inside strings, so both readings give the same message)."""
+
+DEFAULT_TOLERANCE: Final = 300
+"""Seconds a timestamp may differ from now, as Stripe and Standard Webhooks allow."""
+
+_JSON_WHITESPACE: Final = re.compile(rb"[ \t\n\r]")
+# A JSON string token (with its escapes) or a run of whitespace outside strings.
+_STRING_OR_SPACE: Final = re.compile(rb'("(?:[^"\\]|\\.)*")|[ \t\n\r]+', re.DOTALL)
+_TIMESTAMP: Final = re.compile(r"[0-9]+")
+
+
+def canonical_body(
+    notification: Mapping[str, Any], field_order: Mapping[str, Sequence[str]]
+) -> bytes:
+    """Return the exact bytes sms-hook sends and signs for a notification.
+
+    Compact JSON, UTF-8, non-ASCII written as itself; `type` first, then `data`, then any other
+    top-level keys; inside `data` the fields of `field_order[type]` first, in that order, then
+    any others in the order given. `field_order` comes from the OpenAPI document.
+    """
+    ordered: dict[str, Any] = {}
+    for key in ("type", "data"):
+        if key in notification:
+            ordered[key] = notification[key]
+    ordered.update((k, v) for k, v in notification.items() if k not in ordered)
+    data = ordered.get("data")
+    order = field_order.get(ordered.get("type"), ()) if isinstance(ordered.get("type"), str) else ()
+    if isinstance(data, Mapping) and order:
+        fields = {name: data[name] for name in order if name in data}
+        fields.update((k, v) for k, v in data.items() if k not in fields)
+        ordered["data"] = fields
+    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def compact(body: bytes) -> bytes:
+    """Remove whitespace between JSON tokens, leaving string contents untouched (reading "tokens")."""
+    if not _JSON_WHITESPACE.search(body):
+        return body
+    return _STRING_OR_SPACE.sub(lambda m: m.group(1) or b"", body)
+
+
+def strip_all_whitespace(body: bytes) -> bytes:
+    """Remove every whitespace character, inside strings too (reading "all-whitespace")."""
+    return _JSON_WHITESPACE.sub(b"", body)
+
+
+def message(timestamp: str, body: bytes) -> bytes:
+    """Return the signed message for a body as sent: timestamp, then the compact body."""
+    return timestamp.encode() + compact(body)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the lower-case hex signature of `body` sent at `timestamp` (reading "tokens")."""
+    return _hmac(secret, message(timestamp, body))
+
+
+def _hmac(secret: str, msg: bytes) -> str:
+    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A signature that was accepted, with the reading of the body that matched."""
+
+    timestamp: int
+    reading: Reading
+
+
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> Verified:
+    """Accept a request's signature or raise the `SignatureError` that names the reason.
+
+    `headers` must map lower-case header names to values. `tolerance` is in seconds, 0 turns the
+    timestamp check off. The comparison is constant-time.
+    """
+    signature = headers.get("signature", "")
+    timestamp = headers.get("timestamp", "")
+    for name, value in (("signature", signature), ("timestamp", timestamp)):
+        if not value:
+            raise MissingHeader(name, empty=name in headers)
+    if not _TIMESTAMP.fullmatch(timestamp):
+        raise TimestampNotNumeric(timestamp)
+    if tolerance:
+        current = int(time.time() if now is None else now)
+        if abs(int(timestamp) - current) > tolerance:
+            raise TimestampOutOfTolerance(int(timestamp), current, tolerance)
+    return Verified(int(timestamp), match(secret, timestamp, body, signature))
+
+
+def match(secret: str, timestamp: str, body: bytes, signature: str) -> Reading:
+    """Return the reading under which `signature` matches, or raise `SignatureMismatch`."""
+    prefix = timestamp.encode()
+    tokens = compact(body)
+    given = signature.encode("ascii", errors="replace")
+    if hmac.compare_digest(_hmac(secret, prefix + tokens).encode(), given):
+        return "compact" if tokens is body else "tokens"
+    stripped = strip_all_whitespace(body)
+    if stripped != tokens and hmac.compare_digest(_hmac(secret, prefix + stripped).encode(), given):
+        return "all-whitespace"
+    hint = ""
+    if signature.lower() != signature and hmac.compare_digest(
+        _hmac(secret, prefix + tokens).encode(), signature.lower().encode("ascii", errors="replace")
+    ):
+        hint = "upper-case hex; the platform sends lower-case"
+    elif len(signature) != 64:
+        hint = f"{len(signature)} characters; a SHA-256 hex digest has 64"
+    raise SignatureMismatch(prefix + tokens, hint)
