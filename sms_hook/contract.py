@@ -139,10 +139,10 @@ def _parse(document: Mapping[str, Any]) -> Contract:
     paths = document["paths"]
     if len(paths) != 1:
         raise ContractError(f"paths: expected exactly one notification path, found {list(paths)}")
-    (path, item), = paths.items()
-    (method, operation), = ((m, o) for m, o in item.items() if m in {"post", "put"})
+    ((path, item),) = paths.items()
+    ((method, operation),) = ((m, o) for m, o in item.items() if m in {"post", "put"})
     content = operation["requestBody"]["content"]
-    (media_type, body), = content.items()
+    ((media_type, body),) = content.items()
     root = _resolve(document, body["schema"])
     examples = {
         e["value"]["type"]: e["value"]
@@ -166,7 +166,8 @@ def _parse(document: Mapping[str, Any]) -> Contract:
     mapping = root.get("discriminator", {}).get("mapping", {})
     if set(mapping) != set(types):
         raise ContractError(
-            f"discriminator.mapping: {sorted(mapping)} does not match the oneOf types {sorted(types)}"
+            f"discriminator.mapping: {sorted(mapping)} does not match "
+            f"the oneOf types {sorted(types)}"
         )
     headers = tuple(
         Header(p["name"].lower(), bool(p.get("required")), p.get("schema", {}))

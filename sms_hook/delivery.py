@@ -110,8 +110,10 @@ def _reason(exc: Exception) -> str:
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or (
-        "temporary failure in name resolution" in lowered
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or ("temporary failure in name resolution" in lowered)
     ):
         return "host name could not be resolved (DNS)"
     if "certificate" in lowered or "ssl" in lowered:

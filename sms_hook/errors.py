@@ -1,15 +1,15 @@
 """The one exception tree of sms-hook.
 
     SmsHookError                      base of everything sms-hook raises on purpose
-    ├── ContractError                 the OpenAPI document is missing, unreadable or uses a schema
-    │                                 feature the judge does not understand
+    ├── ContractError                 the OpenAPI document is missing, unreadable or uses a
+    │                                 schema feature the judge does not understand
     ├── SignatureError                a request's signature headers cannot be accepted (401)
     │   ├── MissingHeader             `signature` or `timestamp` is missing or empty
     │   ├── TimestampNotNumeric       `timestamp` is not a whole number of seconds
     │   ├── TimestampOutOfTolerance   `timestamp` is further from now than the tolerance
     │   └── SignatureMismatch         the HMAC does not match either reading of the body
-    ├── NotificationError             a notification to be sent cannot be built (bad --set, bad file)
-    └── ReceiverUnreachable           connection refused, DNS, TLS or timeout talking to a receiver
+    ├── NotificationError             a notification to send cannot be built (bad --set, file)
+    └── ReceiverUnreachable           refused, DNS, TLS or timeout while connecting to a receiver
 
 The CLI maps these to one line and an exit code; library code never exits or prints.
 """

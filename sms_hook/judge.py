@@ -29,8 +29,18 @@ SAFE_INTEGER: Final = 2**53 - 1
 """Integers within ±(2^53−1) must be accepted; beyond that, 200 or 4xx are both acceptable."""
 
 _SUPPORTED_KEYWORDS: Final = frozenset(
-    {"type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "description",
-     "example", "nullable"}
+    {
+        "type",
+        "enum",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "description",
+        "example",
+        "nullable",
+    }
 )
 _JSON_TYPES: Final = {"string", "integer", "number", "boolean", "object", "array"}
 
@@ -144,42 +154,66 @@ class Judge:
                 _check_supported(f"{t.name}.{f.name}", f.schema)
         self._type_list = ", ".join(contract.types)
 
-    def judge(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> Judgement:
+    def judge(
+        self, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+    ) -> Judgement:
         """Judge one request; `headers` maps lower-case names to values."""
         j = Judgement()
         if self.max_body is not None and len(body) > self.max_body:
-            j.add("body", f"{len(body)} bytes is more than the limit of {self.max_body} bytes",
-                  413, "body-too-large", binding=False)
+            j.add(
+                "body",
+                f"{len(body)} bytes is more than the limit of {self.max_body} bytes",
+                413,
+                "body-too-large",
+                binding=False,
+            )
             return j
         self._media_type(j, headers)
         self._signature(j, headers, body, now)
         operator = headers.get("operator-name")
         if not operator:
-            j.add("header operator-name", "empty" if operator == "" else "missing", 400,
-                  "operator-name-missing", binding=False)
+            j.add(
+                "header operator-name",
+                "empty" if operator == "" else "missing",
+                400,
+                "operator-name-missing",
+                binding=False,
+            )
         self._body(j, body)
         return j
 
     def _media_type(self, j: Judgement, headers: Mapping[str, str]) -> None:
         raw = headers.get("content-type")
         if raw is None:
-            j.add("header content-type", f"missing; expected {self.contract.media_type}", 415,
-                  "media-type", binding=False)
+            j.add(
+                "header content-type",
+                f"missing; expected {self.contract.media_type}",
+                415,
+                "media-type",
+                binding=False,
+            )
             return
         media = raw.split(";", 1)[0].strip().lower()
         if media != self.contract.media_type:
-            j.add("header content-type", f"{raw!r} is not {self.contract.media_type}", 415,
-                  "media-type", binding=False)
+            j.add(
+                "header content-type",
+                f"{raw!r} is not {self.contract.media_type}",
+                415,
+                "media-type",
+                binding=False,
+            )
 
-    def _signature(self, j: Judgement, headers: Mapping[str, str], body: bytes,
-                   now: float | None) -> None:
+    def _signature(
+        self, j: Judgement, headers: Mapping[str, str], body: bytes, now: float | None
+    ) -> None:
         signature = headers.get("signature")
         timestamp = headers.get("timestamp")
         missing = False
         for name, value in (("signature", signature), ("timestamp", timestamp)):
             if not value:
-                j.add(f"header {name}", "empty" if value == "" else "missing", 401,
-                      f"{name}-missing")
+                j.add(
+                    f"header {name}", "empty" if value == "" else "missing", 401, f"{name}-missing"
+                )
                 missing = True
         if missing or signature is None or timestamp is None:
             return
@@ -195,19 +229,33 @@ class Judge:
             except SignatureMismatch as again:
                 j.add("header signature", str(again).split(": ", 1)[1], 401, "signature-mismatch")
                 return
-            j.add("header signature", "upper-case hex; the platform sends lower-case", 401,
-                  "signature-case", binding=False)
+            j.add(
+                "header signature",
+                "upper-case hex; the platform sends lower-case",
+                401,
+                "signature-case",
+                binding=False,
+            )
         if not timestamp.isascii() or not timestamp.isdigit():
-            j.add("header timestamp", f"{timestamp!r} is not a unix time in whole seconds", 401,
-                  "timestamp-not-numeric", binding=False)
+            j.add(
+                "header timestamp",
+                f"{timestamp!r} is not a unix time in whole seconds",
+                401,
+                "timestamp-not-numeric",
+                binding=False,
+            )
         elif self.tolerance:
             current = int(time.time() if now is None else now)
             skew = int(timestamp) - current
             if abs(skew) > self.tolerance:
-                j.add("header timestamp",
-                      f"{timestamp} is {abs(skew)} s {'ahead of' if skew > 0 else 'behind'} the "
-                      f"receiver's clock (tolerance {self.tolerance} s)", 401,
-                      "timestamp-stale", binding=False)
+                j.add(
+                    "header timestamp",
+                    f"{timestamp} is {abs(skew)} s {'ahead of' if skew > 0 else 'behind'} the "
+                    f"receiver's clock (tolerance {self.tolerance} s)",
+                    401,
+                    "timestamp-stale",
+                    binding=False,
+                )
 
     def _body(self, j: Judgement, body: bytes) -> None:
         if not body:
@@ -216,30 +264,43 @@ class Judge:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            j.add("body", f"bytes are not valid UTF-8 (byte {exc.start}: "
-                  f"0x{body[exc.start]:02x})", 400, "body-not-utf8")
+            j.add(
+                "body",
+                f"bytes are not valid UTF-8 (byte {exc.start}: 0x{body[exc.start]:02x})",
+                400,
+                "body-not-utf8",
+            )
             return
         try:
-            value = json.loads(text, object_pairs_hook=_object_pairs,
-                               parse_constant=_reject_constant)
+            value = json.loads(
+                text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant
+            )
         except RecursionError:
             j.add("body", "JSON nested too deeply", 400, "body-too-deep")
             return
         except ValueError as exc:
             if "digits" in str(exc):  # CPython's limit on integer string conversion
-                j.add("body", f"an integer is too long ({exc})", 400, "integer-range",
-                      binding=False)
+                j.add(
+                    "body", f"an integer is too long ({exc})", 400, "integer-range", binding=False
+                )
             else:
                 j.add("body", f"malformed JSON: {exc}", 400, "body-malformed")
             return
         duplicates = _has_duplicates(value)
         if duplicates:
-            j.add("body", f"duplicate keys {', '.join(map(repr, duplicates))}; receivers differ on "
-                  "which one wins", 400, "duplicate-keys", binding=False)
+            j.add(
+                "body",
+                f"duplicate keys {', '.join(map(repr, duplicates))}; receivers differ on "
+                "which one wins",
+                400,
+                "duplicate-keys",
+                binding=False,
+            )
             return
         if not isinstance(value, dict):
-            j.add("body", f"{_json_kind(value)} is not a notification object", 400,
-                  "body-not-object")
+            j.add(
+                "body", f"{_json_kind(value)} is not a notification object", 400, "body-not-object"
+            )
             return
         j.notification = value
         self._notification(j, value)
@@ -251,8 +312,13 @@ class Judge:
         elif not isinstance(type_name, str):
             j.add("type", f"{show(type_name)} is not a string", 400, "field-type")
         elif type_name not in self.contract.types:
-            j.add("type", f"{show(type_name)} is not a notification type ({self._type_list}; "
-                  "case matters)", 400, "unknown-type", binding=False)
+            j.add(
+                "type",
+                f"{show(type_name)} is not a notification type ({self._type_list}; case matters)",
+                400,
+                "unknown-type",
+                binding=False,
+            )
             return
         else:
             j.type = type_name
@@ -263,11 +329,21 @@ class Judge:
             j.add("data", f"{show(data)} is not an object", 400, "field-type")
         extra = [k for k in value if k not in ("type", "data")]
         if extra:
-            j.add(extra[0], f"not a field of a notification (only type and data); "
-                  f"{len(extra)} extra", 400, "extra-field", binding=False)
+            j.add(
+                extra[0],
+                f"not a field of a notification (only type and data); {len(extra)} extra",
+                400,
+                "extra-field",
+                binding=False,
+            )
         elif list(value) == ["data", "type"]:
-            j.add("body", "data comes before type; the platform sends and signs type first",
-                  400, "key-order", binding=False)
+            j.add(
+                "body",
+                "data comes before type; the platform sends and signs type first",
+                400,
+                "key-order",
+                binding=False,
+            )
         if j.type is None or not isinstance(data, dict):
             return
         self._data(j, self.contract.types[j.type], data)
@@ -283,12 +359,23 @@ class Judge:
         names = t.field_names
         extra = [k for k in data if k not in names]
         if extra:
-            j.add(f"data.{extra[0]}", f"not a field of {t.name} (fields: {', '.join(names)})",
-                  400, "extra-field", binding=False)
+            j.add(
+                f"data.{extra[0]}",
+                f"not a field of {t.name} (fields: {', '.join(names)})",
+                400,
+                "extra-field",
+                binding=False,
+            )
         present = [k for k in data if k in names]
         if present != [n for n in names if n in data]:
-            j.add("data", f"fields in order {', '.join(present)}; the platform signs them in "
-                  f"order {', '.join(names)}", 400, "key-order", binding=False)
+            j.add(
+                "data",
+                f"fields in order {', '.join(present)}; the platform signs them in "
+                f"order {', '.join(names)}",
+                400,
+                "key-order",
+                binding=False,
+            )
 
 
 def _json_kind(value: Any) -> str:
@@ -306,7 +393,9 @@ def _json_kind(value: Any) -> str:
 def _check_supported(where: str, schema: Mapping[str, Any]) -> None:
     unknown = set(schema) - _SUPPORTED_KEYWORDS
     if unknown:
-        raise ContractError(f"{where}: schema keywords {sorted(unknown)} are not understood by the judge")
+        raise ContractError(
+            f"{where}: schema keywords {sorted(unknown)} are not understood by the judge"
+        )
     if schema.get("type") not in _JSON_TYPES:
         raise ContractError(f"{where}: type {schema.get('type')!r} is not a JSON type")
 
@@ -323,18 +412,33 @@ def _check_value(value: Any, schema: Mapping[str, Any]) -> list[tuple[str, str, 
         return [(f"null is not {_article(expected)} (null is not allowed)", "field-null", True)]
     if expected == "integer":
         if isinstance(value, bool):
-            return [(f"{show(value)} is not an integer (booleans are not integers)", "field-type", True)]
+            return [
+                (f"{show(value)} is not an integer (booleans are not integers)", "field-type", True)
+            ]
         if isinstance(value, float):
             if math.isfinite(value) and value.is_integer():
-                return [(f"{show(value)} is written as a decimal; receivers differ on whether it "
-                         "is an integer", "integer-as-decimal", False)]
+                return [
+                    (
+                        f"{show(value)} is written as a decimal; receivers differ on whether it "
+                        "is an integer",
+                        "integer-as-decimal",
+                        False,
+                    )
+                ]
             return [(f"{show(value)} is not an integer", "field-type", True)]
         if not isinstance(value, int):
-            extra = " (a string, even of digits, is not an integer)" if isinstance(value, str) else ""
+            extra = (
+                " (a string, even of digits, is not an integer)" if isinstance(value, str) else ""
+            )
             return [(f"{show(value)} is not an integer{extra}", "field-type", True)]
         if abs(value) > SAFE_INTEGER:
-            return [(f"{show(value)} is outside ±(2^53−1); receivers may reject it",
-                     "integer-range", False)]
+            return [
+                (
+                    f"{show(value)} is outside ±(2^53−1); receivers may reject it",
+                    "integer-range",
+                    False,
+                )
+            ]
     elif expected == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             return [(f"{show(value)} is not a number", "field-type", True)]
@@ -346,21 +450,39 @@ def _check_value(value: Any, schema: Mapping[str, Any]) -> list[tuple[str, str, 
     enum_values = schema.get("enum")
     if enum_values is not None and value not in enum_values:
         options = ", ".join(show(v) for v in enum_values)
-        problems.append((f"{show(value)} is not one of {options} (case matters)", "field-enum", True))
+        problems.append(
+            (f"{show(value)} is not one of {options} (case matters)", "field-enum", True)
+        )
     if isinstance(value, str):
         if "minLength" in schema and len(value) < schema["minLength"]:
-            problems.append((f"{show(value)} is shorter than {schema['minLength']} characters",
-                             "field-length", True))
+            problems.append(
+                (
+                    f"{show(value)} is shorter than {schema['minLength']} characters",
+                    "field-length",
+                    True,
+                )
+            )
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            problems.append((f"{show(value)} is longer than {schema['maxLength']} characters",
-                             "field-length", True))
+            problems.append(
+                (
+                    f"{show(value)} is longer than {schema['maxLength']} characters",
+                    "field-length",
+                    True,
+                )
+            )
         if "pattern" in schema and not re.search(schema["pattern"], value):
-            problems.append((f"{show(value)} does not match {schema['pattern']}", "field-pattern", True))
+            problems.append(
+                (f"{show(value)} does not match {schema['pattern']}", "field-pattern", True)
+            )
     elif isinstance(value, int | float):
         if "minimum" in schema and value < schema["minimum"]:
-            problems.append((f"{show(value)} is less than {schema['minimum']}", "field-range", True))
+            problems.append(
+                (f"{show(value)} is less than {schema['minimum']}", "field-range", True)
+            )
         if "maximum" in schema and value > schema["maximum"]:
-            problems.append((f"{show(value)} is more than {schema['maximum']}", "field-range", True))
+            problems.append(
+                (f"{show(value)} is more than {schema['maximum']}", "field-range", True)
+            )
     return problems
 
 

@@ -69,7 +69,11 @@ def _assignment(contract: Contract, notification: dict[str, Any], item: str) -> 
         return path, raw
     field_name = path.split(".", 1)[1]
     type_name = notification.get("type")
-    fields = {f.name: f for f in contract.types[type_name].fields} if type_name in contract.types else {}
+    fields = (
+        {f.name: f for f in contract.types[type_name].fields}
+        if isinstance(type_name, str) and type_name in contract.types
+        else {}
+    )
     expected = fields[field_name].schema.get("type") if field_name in fields else "string"
     if expected == "integer":
         try:

@@ -37,9 +37,9 @@ def acceptance_problems(
     if not isinstance(answer, dict):
         problems.append(f"body {_preview(body)} is not a JSON object")
     elif "message" not in answer:
-        problems.append("body has no \"message\"")
+        problems.append('body has no "message"')
     elif not isinstance(answer["message"], str):
-        problems.append(f"body \"message\" is {json.dumps(answer['message'])}, not a string")
+        problems.append(f'body "message" is {json.dumps(answer["message"])}, not a string')
     return problems
 
 
@@ -50,7 +50,9 @@ def rejection_problems(status: int) -> list[str]:
     return [f"status {status}; an invalid or badly signed notification must get a 4xx"]
 
 
-def open_problems(contract: Contract, status: int, headers: Mapping[str, str], body: bytes) -> list[str]:
+def open_problems(
+    contract: Contract, status: int, headers: Mapping[str, str], body: bytes
+) -> list[str]:
     """Return what is wrong with an answer where the contract allows acceptance or a 4xx."""
     if 400 <= status < 500:
         return []

@@ -66,7 +66,8 @@ def canonical_body(
             ordered[key] = notification[key]
     ordered.update((k, v) for k, v in notification.items() if k not in ordered)
     data = ordered.get("data")
-    order = field_order.get(ordered.get("type"), ()) if isinstance(ordered.get("type"), str) else ()
+    type_name = ordered.get("type")
+    order = field_order.get(type_name, ()) if isinstance(type_name, str) else ()
     if isinstance(data, Mapping) and order:
         fields = {name: data[name] for name in order if name in data}
         fields.update((k, v) for k, v in data.items() if k not in fields)
@@ -75,7 +76,7 @@ def canonical_body(
 
 
 def compact(body: bytes) -> bytes:
-    """Remove whitespace between JSON tokens, leaving string contents untouched (reading "tokens")."""
+    """Remove whitespace between JSON tokens; string contents stay untouched (reading "tokens")."""
     if not _JSON_WHITESPACE.search(body):
         return body
     return _STRING_OR_SPACE.sub(lambda m: m.group(1) or b"", body)
@@ -93,10 +94,11 @@ def message(timestamp: str, body: bytes) -> bytes:
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """Return the lower-case hex signature of `body` sent at `timestamp` (reading "tokens")."""
-    return _hmac(secret, message(timestamp, body))
+    return hmac_hex(secret, message(timestamp, body))
 
 
-def _hmac(secret: str, msg: bytes) -> str:
+def hmac_hex(secret: str, msg: bytes) -> str:
+    """Return the lower-case hex HMAC-SHA256 of an already-built message."""
     return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()
 
 
@@ -140,14 +142,17 @@ def match(secret: str, timestamp: str, body: bytes, signature: str) -> Reading:
     prefix = timestamp.encode()
     tokens = compact(body)
     given = signature.encode("ascii", errors="replace")
-    if hmac.compare_digest(_hmac(secret, prefix + tokens).encode(), given):
+    if hmac.compare_digest(hmac_hex(secret, prefix + tokens).encode(), given):
         return "compact" if tokens is body else "tokens"
     stripped = strip_all_whitespace(body)
-    if stripped != tokens and hmac.compare_digest(_hmac(secret, prefix + stripped).encode(), given):
+    if stripped != tokens and hmac.compare_digest(
+        hmac_hex(secret, prefix + stripped).encode(), given
+    ):
         return "all-whitespace"
     hint = ""
     if signature.lower() != signature and hmac.compare_digest(
-        _hmac(secret, prefix + tokens).encode(), signature.lower().encode("ascii", errors="replace")
+        hmac_hex(secret, prefix + tokens).encode(),
+        signature.lower().encode("ascii", errors="replace"),
     ):
         hint = "upper-case hex; the platform sends lower-case"
     elif len(signature) != 64:

@@ -10,7 +10,8 @@ Exit codes (documented in README and `--help`):
 from __future__ import annotations
 
 import sys
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -21,7 +22,9 @@ EXIT_OK: Final = 0
 EXIT_BROKEN: Final = 1
 EXIT_USAGE: Final = 2
 
-SECRET_ENV: Final = "SMS_HOOK_SECRET"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+SECRET_ENV: Final = "SMS_HOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
 
 
 class ContractBroken(click.ClickException):
@@ -67,7 +70,7 @@ def cli() -> None:
     """
 
 
-def secret_option(**extra: Any) -> Any:
+def secret_option(**extra: Any) -> Callable[[_F], _F]:
     """The `--secret` option, read from SMS_HOOK_SECRET when not given; never echoed."""
     return click.option(
         "--secret",

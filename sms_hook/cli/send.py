@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import click
 import httpx
 
@@ -27,15 +26,34 @@ Examples:
 )
 @click.argument("type_name", metavar="TYPE")
 @click.argument("url")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-              help="Set data.FIELD (or type); PATH:=JSON sends a raw JSON value. Repeatable.")
-@click.option("--unset", "unsets", multiple=True, metavar="PATH", help="Remove data.FIELD. Repeatable.")
-@click.option("--body", "body_file", type=click.File("rb"), metavar="FILE",
-              help="Start from the JSON notification in FILE instead of the contract's example.")
-@click.option("--pretty", is_flag=True, help="Send the body indented (signed over the compact form).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Set data.FIELD (or type); PATH:=JSON sends a raw JSON value. Repeatable.",
+)
+@click.option(
+    "--unset", "unsets", multiple=True, metavar="PATH", help="Remove data.FIELD. Repeatable."
+)
+@click.option(
+    "--body",
+    "body_file",
+    type=click.File("rb"),
+    metavar="FILE",
+    help="Start from the JSON notification in FILE instead of the contract's example.",
+)
+@click.option(
+    "--pretty", is_flag=True, help="Send the body indented (signed over the compact form)."
+)
 @click.option("--operator-name", default=delivery.DEFAULT_OPERATOR, show_default=True)
-@click.option("--timeout", type=float, default=delivery.DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds to wait for the answer.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=delivery.DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the answer.",
+)
 @click.option("--insecure", is_flag=True, help="Do not verify the receiver's TLS certificate.")
 @secret_option()
 def send(
@@ -58,8 +76,10 @@ def send(
     contract = contract_module.load()
     if secret is None:
         secret = contract.test_key
-        click.echo("sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's "
-                   "test key", err=True)
+        click.echo(
+            "sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's test key",
+            err=True,
+        )
     built = notification.build(
         contract, type_name, base=body_file.read() if body_file else None, sets=sets, unsets=unsets
     )
@@ -86,8 +106,10 @@ def send(
 
     expect = verdict.expect
     if expect is judge.Expect.ACCEPT:
-        problems = response.acceptance_problems(contract, answer.status, answer.headers, answer.body)
-        rule = "a valid notification must be accepted with 200 and {\"message\": string}"
+        problems = response.acceptance_problems(
+            contract, answer.status, answer.headers, answer.body
+        )
+        rule = 'a valid notification must be accepted with 200 and {"message": string}'
     elif expect is judge.Expect.REJECT:
         problems = response.rejection_problems(answer.status)
         reasons = "; ".join(str(f) for f in verdict.binding)
@@ -98,4 +120,6 @@ def send(
         rule = f"the contract allows 200 or a 4xx ({reasons})"
     if problems:
         raise ContractBroken(f"contract broken: {'; '.join(problems)} — {rule}")
-    click.echo(click.style("ok: ", fg="green", bold=True) + f"the answer meets the contract ({rule})")
+    click.echo(
+        click.style("ok: ", fg="green", bold=True) + f"the answer meets the contract ({rule})"
+    )

@@ -22,12 +22,16 @@ Examples:
   SMS_HOOK_SECRET=... sms-hook sign notification.json --timestamp 1706191612
   # check a signature you computed; exit 1 with the reason if it does not match
   echo '{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}' |
-    sms-hook sign - --timestamp 1706191612 --check 46b1ec8d2a05129bb57c8256f2cdd3029b2cf72dbed57f0d3eedd6b156573433
+    sms-hook sign - --timestamp 1706191612 --check "$SIGNATURE"
 """
 )
 @click.argument("file", type=click.File("rb"), required=False)
-@click.option("--example", "example", metavar="TYPE",
-              help="Sign the contract's example notification of TYPE instead of a file.")
+@click.option(
+    "--example",
+    "example",
+    metavar="TYPE",
+    help="Sign the contract's example notification of TYPE instead of a file.",
+)
 @click.option("--timestamp", metavar="T", help="Unix time in seconds (default: now).")
 @click.option("--check", metavar="SIGNATURE", help="Check this signature instead of printing one.")
 @secret_option()
@@ -54,8 +58,10 @@ def sign(
         body = file.read()
     if secret is None:
         secret = contract.test_key
-        click.echo("sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's "
-                   "test key", err=True)
+        click.echo(
+            "sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's test key",
+            err=True,
+        )
     ts = timestamp if timestamp is not None else str(int(time.time()))
     if not ts.isascii() or not ts.isdigit():
         raise NotificationError(f"--timestamp: {ts!r} is not a unix time in whole seconds")
@@ -83,6 +89,8 @@ def _note_order(contract: contract_module.Contract, body: bytes) -> None:
         return
     canonical = signing.canonical_body(parsed, contract.field_order)
     if canonical != signing.compact(body) and json.loads(canonical) == parsed:
-        click.echo("sms-hook: note: keys are not in the platform's order; it would sign "
-                   f"{canonical.decode()}", err=True)
-
+        click.echo(
+            "sms-hook: note: keys are not in the platform's order; it would sign "
+            f"{canonical.decode()}",
+            err=True,
+        )

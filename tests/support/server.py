@@ -28,8 +28,14 @@ def serve(app: Any, *, ready_path: str | None = None, **config: Any) -> Iterator
     """
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                       lifespan=config.pop("lifespan", "auto"), **config)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan=config.pop("lifespan", "auto"),
+            **config,
+        )
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

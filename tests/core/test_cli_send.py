@@ -1,0 +1,180 @@
+"""`sms-hook send` over real HTTP: a correct receiver passes, a wrong answer is named."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from sms_hook import signing
+from sms_hook.errors import SignatureError
+from tests.support.server import free_port, serve
+
+SECRET = "partner-secret"
+PATH = "/any/path/sms"
+
+
+class Receiver:
+    """A small correct receiver whose answer a test can spoil."""
+
+    def __init__(self) -> None:
+        self.answer: Response | None = None
+        self.received: list[tuple[dict[str, str], bytes]] = []
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.received.append((headers, body))
+        if self.answer is not None:
+            return self.answer
+        try:
+            signing.verify(SECRET, headers, body)
+        except SignatureError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=401)
+        data = json.loads(body)
+        if not isinstance(data.get("data", {}).get("event_id", 0), int) or isinstance(
+            data.get("data", {}).get("event_id"), bool
+        ):
+            return JSONResponse({"error": "event_id"}, status_code=400)
+        return JSONResponse({"message": "Notification received"})
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    handler = Receiver()
+    app = Starlette(routes=[Route(PATH, handler.handle, methods=["POST"])])
+    with serve(app) as base:
+        yield handler, base + PATH
+
+
+def send(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        __import__("sms_hook.cli", fromlist=["cli"]).cli,
+        ["send", *args],
+        env={"SMS_HOOK_SECRET": SECRET},
+    )
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("type_name", ["otp", "ticket_status", "bet_result"])
+def test_send_gets_200_from_a_correct_receiver_and_exits_0(
+    receiver: tuple[Receiver, str], type_name: str
+) -> None:
+    handler, url = receiver
+    code, out = send(type_name, url)
+    assert code == 0, out
+    assert "ok: the answer meets the contract" in out
+    headers, body = handler.received[-1]
+    assert json.loads(body)["type"] == type_name
+    assert headers["signature"] == signing.sign(SECRET, headers["timestamp"], body)
+
+
+def test_send_prints_the_request_and_the_answer_but_not_the_secret(
+    receiver: tuple[Receiver, str],
+) -> None:
+    _, url = receiver
+    code, out = send("bet_result", url)
+    assert code == 0
+    assert f"> POST {url}" in out
+    assert "< 200" in out
+    assert '"event_id":100001' in out
+    assert SECRET not in out
+
+
+def test_send_sends_the_canonical_compact_bytes_in_the_documented_order(
+    receiver: tuple[Receiver, str],
+) -> None:
+    handler, url = receiver
+    send("bet_result", url, "--set", "data.result=won", "--set", "data.event_id=42")
+    _, body = handler.received[-1]
+    assert body == (
+        b'{"type":"bet_result","data":{"ticket_id":"6549197db70d9c7f28c2a57e",'
+        b'"result":"won","event_id":42,"bet_id":11}}'
+    )
+
+
+def test_send_pretty_indents_and_still_signs_the_compact_form(
+    receiver: tuple[Receiver, str],
+) -> None:
+    handler, url = receiver
+    code, _ = send("otp", url, "--pretty")
+    assert code == 0
+    headers, body = handler.received[-1]
+    assert b"\n  " in body
+    assert signing.verify(SECRET, headers, body).reading == "tokens"
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (
+            JSONResponse({"message": "ok"}, status_code=201),
+            "status 201; a valid notification must get 200",
+        ),
+        (PlainTextResponse("OK"), "content-type 'text/plain; charset=utf-8'"),
+        (JSONResponse({"status": "ok"}), 'body has no "message"'),
+        (JSONResponse({"message": 1}), 'body "message" is 1, not a string'),
+        (JSONResponse({"error": "boom"}, status_code=500), "status 500"),
+    ],
+)
+def test_send_exits_1_naming_the_reason_when_the_answer_breaks_the_contract(
+    receiver: tuple[Receiver, str], answer: Response, reason: str
+) -> None:
+    handler, url = receiver
+    handler.answer = answer
+    code, out = send("bet_result", url)
+    assert code == 1
+    assert reason in out
+    assert "Traceback" not in out
+
+
+def test_send_with_a_wrong_type_expects_a_rejection(receiver: tuple[Receiver, str]) -> None:
+    _, url = receiver
+    code, out = send("bet_result", url, "--set", "data.event_id:=true")
+    assert code == 0, out
+    assert "must be rejected with a 4xx" in out
+
+
+def test_send_with_a_wrong_type_exits_1_when_the_receiver_accepts_it(
+    receiver: tuple[Receiver, str],
+) -> None:
+    handler, url = receiver
+    handler.answer = JSONResponse({"message": "ok"})
+    code, out = send("bet_result", url, "--set", "data.event_id:=true")
+    assert code == 1
+    assert "data.event_id: true is not an integer" in out
+
+
+def test_send_to_a_closed_port_is_a_connection_problem_with_exit_2() -> None:
+    code, out = send("otp", f"http://127.0.0.1:{free_port()}/hook")
+    assert code == 2
+    assert "connection refused" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["refund", "http://127.0.0.1:1/"], "'refund' is not a notification type"),
+        (
+            ["bet_result", "http://127.0.0.1:1/", "--set", "data.event_id=abc"],
+            "'abc' is not an integer",
+        ),
+        (
+            ["bet_result", "http://127.0.0.1:1/", "--set", "event_id=1"],
+            "is not 'type' or 'data.FIELD'",
+        ),
+        (["otp", "ftp://127.0.0.1/"], "not an http or https URL"),
+    ],
+)
+def test_send_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
+    code, out = send(*args)
+    assert code == 2
+    assert message in out
+    assert "Traceback" not in out
