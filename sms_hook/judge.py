@@ -275,6 +275,8 @@ class Judge:
             value = json.loads(
                 text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant
             )
+            # The walk takes two frames per level, so it hits the limit before the parser does.
+            duplicates = _has_duplicates(value)
         except RecursionError:
             j.add("body", "JSON nested too deeply", 400, "body-too-deep")
             return
@@ -286,7 +288,6 @@ class Judge:
             else:
                 j.add("body", f"malformed JSON: {exc}", 400, "body-malformed")
             return
-        duplicates = _has_duplicates(value)
         if duplicates:
             j.add(
                 "body",
