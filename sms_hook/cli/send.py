@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import click
 import httpx
 
@@ -61,7 +63,7 @@ def send(
     url: str,
     sets: tuple[str, ...],
     unsets: tuple[str, ...],
-    body_file: click.utils.LazyFile | None,
+    body_file: IO[bytes] | None,
     pretty: bool,
     operator_name: str,
     timeout: float,

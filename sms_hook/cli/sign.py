@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import IO
 
 import click
 
@@ -36,7 +37,7 @@ Examples:
 @click.option("--check", metavar="SIGNATURE", help="Check this signature instead of printing one.")
 @secret_option()
 def sign(
-    file: click.utils.LazyFile | None,
+    file: IO[bytes] | None,
     example: str | None,
     timestamp: str | None,
     check: str | None,
