@@ -104,34 +104,27 @@ def show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _DuplicateKeys(dict[str, Any]):
-    """A JSON object in which some key appeared more than once."""
+class _Objects:
+    """An `object_pairs_hook` that builds dicts and remembers keys that appeared twice."""
 
-    duplicates: list[str]
+    __slots__ = ("duplicates",)
 
+    def __init__(self) -> None:
+        self.duplicates: list[str] = []
 
-def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        dup = _DuplicateKeys(obj)
-        seen: set[str] = set()
-        dup.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
-        return dup
-    return obj
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.duplicates.append(key)
+                seen.add(key)
+        return obj
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
-
-
-def _has_duplicates(value: Any) -> list[str]:
-    if isinstance(value, _DuplicateKeys):
-        return value.duplicates
-    if isinstance(value, dict):
-        return [k for v in value.values() for k in _has_duplicates(v)]
-    if isinstance(value, list):
-        return [k for v in value for k in _has_duplicates(v)]
-    return []
 
 
 class Judge:
@@ -271,12 +264,9 @@ class Judge:
                 "body-not-utf8",
             )
             return
+        objects = _Objects()
         try:
-            value = json.loads(
-                text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant
-            )
-            # The walk takes two frames per level, so it hits the limit before the parser does.
-            duplicates = _has_duplicates(value)
+            value = json.loads(text, object_pairs_hook=objects, parse_constant=_reject_constant)
         except RecursionError:
             j.add("body", "JSON nested too deeply", 400, "body-too-deep")
             return
@@ -288,6 +278,7 @@ class Judge:
             else:
                 j.add("body", f"malformed JSON: {exc}", 400, "body-malformed")
             return
+        duplicates = objects.duplicates
         if duplicates:
             j.add(
                 "body",

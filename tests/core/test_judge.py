@@ -251,3 +251,19 @@ def test_a_bad_signature_and_a_bad_body_are_both_reported(judge: Judge) -> None:
     verdict = judged(judge, bet(event_id=True), signature="0" * 64)
     assert [f.rule for f in verdict.binding] == ["signature-mismatch", "field-type"]
     assert verdict.status == 401
+
+
+def test_duplicate_keys_inside_data_are_found(judge: Judge) -> None:
+    dup = b'{"type":"otp","data":{"code":"1","code":"2","msisdn":"3"}}'
+    verdict = judged(judge, raw=dup)
+    assert verdict.findings[0].rule == "duplicate-keys"
+    assert "'code'" in verdict.findings[0].reason
+
+
+@pytest.mark.parametrize("depth", [500, 5_000])
+def test_deep_nesting_never_escapes_the_judge(judge: Judge, depth: int) -> None:
+    raw = b'{"type":"otp","data":{"code":"1","msisdn":"2","x":' + b"[" * depth
+    raw += b"]" * depth + b"}}"
+    verdict = judged(judge, raw=raw)
+    assert verdict.expect in {Expect.EITHER, Expect.REJECT}
+    assert verdict.status == 400
