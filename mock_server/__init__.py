@@ -1,1 +1,1 @@
-"""The mock receiver: the contract served by connexion as a strict, validating, recording receiver."""
+"""The mock receiver: a strict, validating, recording receiver served from the contract."""

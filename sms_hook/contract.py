@@ -127,6 +127,11 @@ def _resolve(document: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
+def resolve(document: Mapping[str, Any], node: Any) -> Any:
+    """Return `node`, or what its local `$ref` (`#/...`) points at, in `document`."""
+    return _resolve(document, node)
+
+
 def parse(document: Mapping[str, Any]) -> Contract:
     """Build a `Contract` from a loaded OpenAPI document, or raise `ContractError`."""
     try:

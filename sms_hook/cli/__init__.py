@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sms_hook.cli import send, sign
 from sms_hook.cli.base import EXIT_BROKEN, EXIT_OK, EXIT_USAGE, cli, main
+from sms_hook.cli.mock import mock
 
 cli.add_command(sign.sign)
 cli.add_command(send.send)
+cli.add_command(mock)
 
 __all__ = ["EXIT_BROKEN", "EXIT_OK", "EXIT_USAGE", "cli", "main"]

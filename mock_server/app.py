@@ -1,0 +1,135 @@
+"""Composition: the receiver in front of a connexion app that serves both OpenAPI documents.
+
+    Receiver (raw ASGI)            POST <contract path>: judge, journal, answer
+      └── connexion AsyncApp
+            ├── sms-notifications.yaml   Swagger UI at /ui/ (its POST lands in the Receiver)
+            └── admin.yaml               /__admin/...: journal API and page
+
+`create_app` builds the whole thing from `Settings`; `app_from_env` is the factory uvicorn's
+workers import when `--workers` is above 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+with warnings.catch_warnings():
+    # connexion 3.3 imports starlette's TestClient at import time, which warns about httpx;
+    # nothing here uses it, and under `filterwarnings = error` the warning breaks the import.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from connexion import AsyncApp
+    from connexion.options import SwaggerUIOptions
+    from connexion.resolver import Resolver
+    from connexion.validators import ParameterValidator
+
+from mock_server.admin import Admin
+from mock_server.faults import Faults
+from mock_server.journal import Journal
+from mock_server.receiver import Receiver
+from mock_server.settings import Settings
+from sms_hook import contract as contract_module
+from sms_hook import response
+from sms_hook.contract import Contract
+from sms_hook.errors import ContractError
+from sms_hook.judge import Judge
+
+
+@dataclass(frozen=True, slots=True)
+class Mock:
+    """The ASGI app to serve, and what the command line reports about it."""
+
+    app: Receiver
+    contract: Contract
+    journal: Journal
+    using_test_key: bool
+
+
+def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
+    """Build the mock receiver; the journal is opened (and created) now."""
+    contract = contract_module.load()
+    secret = settings.secret or contract.test_key
+    tolerance = contract.tolerance if settings.tolerance is None else settings.tolerance
+    journal = Journal(settings.journal)
+    admin = Admin(journal)
+    # connexion logs every 4xx it answers as a warning (the client already has the problem) and
+    # warns that the signature scheme has no x-apikeyInfoFunc (the Receiver checks signatures).
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        yield
+        journal.close()
+
+    connexion_app = AsyncApp(
+        __name__, specification_dir=contract_module.document_dir(), lifespan=lifespan
+    )
+    connexion_app.add_api(
+        contract_module.CONTRACT_FILE,
+        resolver=_resolver({contract.operation_id: _answered_by_receiver}),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+    )
+    connexion_app.add_api(
+        contract_module.ADMIN_FILE,
+        resolver=_resolver(admin.handlers()),
+        strict_validation=True,
+        validator_map={"parameter": _NamedParameterValidator},
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+    )
+    receiver = Receiver(
+        connexion_app,
+        contract=contract,
+        judge=Judge(contract, secret, tolerance=tolerance),
+        journal=journal,
+        faults=faults or Faults(fail_rate=settings.fail_rate, delay=settings.delay),
+        max_body=settings.max_body,
+    )
+    _check_acknowledgement(contract, receiver)
+    return Mock(receiver, contract, journal, using_test_key=settings.secret is None)
+
+
+def app_from_env() -> Receiver:
+    """The app factory for uvicorn workers: settings come from the environment."""
+    return create_app(Settings.from_env(os.environ)).app
+
+
+def _resolver(handlers: dict[str, Callable[..., Any]]) -> Resolver:
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        try:
+            return handlers[operation_id]
+        except KeyError:
+            raise ContractError(f"operationId {operation_id!r}: no handler in the mock") from None
+
+    return Resolver(function_resolver=resolve)
+
+
+class _NamedParameterValidator(ParameterValidator):  # type: ignore[misc] # connexion is untyped
+    """Says which parameter is wrong, in one line (connexion's own message names neither)."""
+
+    @staticmethod
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> str | None:
+        error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        if error is None:
+            return None
+        return f"{param_name or param['name']}: {str(error).splitlines()[0]}"
+
+
+async def _answered_by_receiver() -> NoReturn:
+    # Connexion needs a function for the notification operation, but the Receiver answers
+    # every request that operation matches before connexion sees it.
+    raise AssertionError("unreachable: the Receiver answers the notification operation")
+
+
+def _check_acknowledgement(contract: Contract, receiver: Receiver) -> None:
+    problems = response.acceptance_problems(
+        contract, 200, {"content-type": "application/json"}, receiver.acknowledgement
+    )
+    if problems:
+        raise ContractError(f"the document's 200 example is not a valid answer: {problems}")

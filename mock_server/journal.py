@@ -1,0 +1,237 @@
+"""The journal: every request to the notification endpoint, kept in SQLite.
+
+One connection per process, WAL mode, `synchronous=NORMAL`: a commit is written to the WAL file
+before the mock answers, so nothing it accepted is lost if the process dies (only a power cut can
+lose the last commits, which is fine for a mock). Several worker processes may share one file; a
+writer that finds it locked waits (`busy_timeout`) instead of failing.
+
+Rows are never updated. Ids keep growing after the journal is cleared (AUTOINCREMENT), so a page
+that polls for "ids above the last one I saw" never mistakes a new record for an old one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from sms_hook.errors import SmsHookError
+
+Verdict = Literal["accepted", "rejected", "simulated"]
+
+SCHEMA_VERSION: Final = 1
+BUSY_TIMEOUT_MS: Final = 30_000
+"""How long a writer waits for another worker's lock; long, because failing would mean a 5xx."""
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS notifications (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at  REAL    NOT NULL,  -- unix seconds
+    method       TEXT    NOT NULL,
+    path         TEXT    NOT NULL,
+    headers      TEXT    NOT NULL,  -- JSON object, lower-case names
+    body         BLOB    NOT NULL,  -- exactly the bytes received
+    notification TEXT,              -- JSON, when the body is a JSON object
+    type         TEXT,
+    ticket_id    TEXT,
+    verdict      TEXT    NOT NULL,
+    status       INTEGER NOT NULL,
+    reasons      TEXT    NOT NULL,  -- JSON list of "field: reason"
+    reading      TEXT,
+    simulated    TEXT
+)
+"""
+_COLUMNS: Final = (
+    "received_at, method, path, headers, body, notification, type, ticket_id, verdict, status, "
+    "reasons, reading, simulated"
+)
+# SQL text is put together only from these constants and fixed column names (S608 below); every
+# value a sender or an admin query supplies goes through a `?` parameter.
+_INSERT: Final = f"INSERT INTO notifications ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"  # noqa: S608
+_SELECT: Final = f"SELECT id, {_COLUMNS} FROM notifications"  # noqa: S608
+
+
+@dataclass(slots=True)
+class Entry:
+    """One request as received and as answered; `id` is 0 until it is recorded."""
+
+    received_at: float
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    notification: dict[str, Any] | None
+    type: str | None
+    ticket_id: str | None
+    verdict: Verdict
+    status: int
+    reasons: list[str] = field(default_factory=list)
+    reading: str | None = None
+    simulated: str | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Which entries to list or count; None matches everything."""
+
+    type: str | None = None
+    ticket_id: str | None = None
+    verdict: Verdict | None = None
+    since: float | None = None
+
+    def where(self) -> tuple[str, tuple[Any, ...]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column in ("type", "ticket_id", "verdict"):
+            value = getattr(self, column)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if self.since is not None:
+            clauses.append("received_at >= ?")
+            params.append(self.since)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+class Journal:
+    """The record of requests, in a SQLite file or in memory (`:memory:`)."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        try:
+            # The connection is used from one event loop at a time, but uvicorn may run that loop
+            # in another thread than the one that built the app.
+            self._db = sqlite3.connect(
+                location,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            raise SmsHookError(f"journal {location}: cannot be used ({exc})") from exc
+
+    def _prepare(self) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise SmsHookError(
+                f"journal {self.location}: written by another version of sms-hook (schema "
+                f"{version}, this one writes {SCHEMA_VERSION}); give another --journal path"
+            )
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if version == 0 and tables - {"sqlite_sequence"}:
+            raise SmsHookError(
+                f"journal {self.location}: is a SQLite database of something else; "
+                "give another --journal path"
+            )
+        db.execute(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def path(self) -> Path | None:
+        """The file the journal lives in, or None when it is in memory."""
+        return None if self.location == ":memory:" else Path(self.location).resolve()
+
+    def record(self, entry: Entry) -> int:
+        """Store one entry and commit before returning its id."""
+        # isolation_level=None: the INSERT is its own transaction, committed when it returns.
+        cursor = self._db.execute(_INSERT, _row(entry))
+        entry.id = int(cursor.lastrowid or 0)
+        return entry.id
+
+    def record_many(self, entries: list[Entry]) -> None:
+        """Store several entries in one transaction (one commit for all)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for entry in entries:
+                entry.id = int(db.execute(_INSERT, _row(entry)).lastrowid or 0)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def entries(self, where: Filter, *, limit: int, offset: int = 0) -> list[Entry]:
+        """Return matching entries, newest first."""
+        clause, params = where.where()
+        rows = self._db.execute(
+            f"{_SELECT}{clause} ORDER BY id DESC LIMIT ? OFFSET ?", (*params, limit, offset)
+        )
+        return [_entry(row) for row in rows]
+
+    def get(self, entry_id: int) -> Entry | None:
+        row = self._db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
+        return None if row is None else _entry(row)
+
+    def count(self, where: Filter = Filter()) -> int:
+        clause, params = where.where()
+        return int(
+            self._db.execute(f"SELECT count(*) FROM notifications{clause}", params).fetchone()[0]  # noqa: S608
+        )
+
+    def clear(self) -> int:
+        """Delete every entry; return how many there were."""
+        return int(self._db.execute("DELETE FROM notifications").rowcount)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _row(e: Entry) -> tuple[Any, ...]:
+    return (
+        e.received_at,
+        e.method,
+        e.path,
+        json.dumps(e.headers, ensure_ascii=False),
+        e.body,
+        None if e.notification is None else json.dumps(e.notification, ensure_ascii=False),
+        e.type,
+        e.ticket_id,
+        e.verdict,
+        e.status,
+        json.dumps(e.reasons, ensure_ascii=False),
+        e.reading,
+        e.simulated,
+    )
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    (
+        entry_id,
+        received_at,
+        method,
+        path,
+        headers,
+        body,
+        notification,
+        type_,
+        ticket_id,
+        verdict,
+        status,
+        reasons,
+        reading,
+        simulated,
+    ) = row
+    return Entry(
+        received_at=received_at,
+        method=method,
+        path=path,
+        headers=json.loads(headers),
+        body=bytes(body),
+        notification=None if notification is None else json.loads(notification),
+        type=type_,
+        ticket_id=ticket_id,
+        verdict=verdict,
+        status=status,
+        reasons=json.loads(reasons),
+        reading=reading,
+        simulated=simulated,
+        id=entry_id,
+    )

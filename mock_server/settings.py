@@ -1,0 +1,93 @@
+"""The mock receiver's settings, and their round trip through the environment.
+
+With `--workers N` uvicorn starts each worker from an import string, so the settings cannot be
+handed over as an object: the command line writes them to the environment and every worker reads
+them back with `Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+from sms_hook.errors import SmsHookError
+
+SECRET_ENV: Final = "SMS_HOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
+DEFAULT_JOURNAL: Final = "sms-hook-journal.db"
+MEMORY: Final = ":memory:"
+DEFAULT_MAX_BODY: Final = 64 * 1024
+MAX_DELAY: Final = 60.0
+"""Seconds: the longest delay the mock simulates, so that a typo cannot hang a sender for hours."""
+
+_PREFIX: Final = "SMS_HOOK_MOCK_"
+
+_Number = TypeVar("_Number", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything that changes how the mock answers and where it records.
+
+    `secret` None means the documentation's test key; `tolerance` None means the contract's
+    default (0 turns the timestamp check off).
+    """
+
+    secret: str | None = None
+    tolerance: int | None = None
+    journal: str = DEFAULT_JOURNAL
+    max_body: int = DEFAULT_MAX_BODY
+    fail_rate: float = 0.0
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.tolerance is not None and self.tolerance < 0:
+            raise SmsHookError(f"tolerance: {self.tolerance} is negative (0 turns the check off)")
+        if self.max_body < 0:
+            raise SmsHookError(f"max body: {self.max_body} is negative")
+        if not 0.0 <= self.fail_rate <= 1.0:
+            raise SmsHookError(f"fail rate: {self.fail_rate:g} is not between 0 and 1")
+        if not (math.isfinite(self.delay) and 0.0 <= self.delay <= MAX_DELAY):
+            raise SmsHookError(f"delay: {self.delay:g} is not between 0 and {MAX_DELAY:g} seconds")
+
+    def to_env(self) -> dict[str, str]:
+        """Return the environment variables that `from_env` reads back into these settings."""
+        env = {
+            _PREFIX + "JOURNAL": self.journal,
+            _PREFIX + "MAX_BODY": str(self.max_body),
+            _PREFIX + "FAIL_RATE": repr(self.fail_rate),
+            _PREFIX + "DELAY": repr(self.delay),
+        }
+        if self.secret is not None:
+            env[SECRET_ENV] = self.secret
+        if self.tolerance is not None:
+            env[_PREFIX + "TOLERANCE"] = str(self.tolerance)
+        return env
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read settings written by `to_env` (missing variables take their defaults)."""
+        secret = environ.get(SECRET_ENV) or None
+        tolerance = environ.get(_PREFIX + "TOLERANCE")
+        return cls(
+            secret=secret,
+            tolerance=None if tolerance is None else _number(environ, "TOLERANCE", int, 0),
+            journal=environ.get(_PREFIX + "JOURNAL") or DEFAULT_JOURNAL,
+            max_body=_number(environ, "MAX_BODY", int, DEFAULT_MAX_BODY),
+            fail_rate=_number(environ, "FAIL_RATE", float, 0.0),
+            delay=_number(environ, "DELAY", float, 0.0),
+        )
+
+
+def _number(
+    environ: Mapping[str, str], name: str, kind: type[_Number], default: _Number
+) -> _Number:
+    raw = environ.get(_PREFIX + name)
+    if raw is None:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        what = "an integer" if kind is int else "a number"
+        raise SmsHookError(f"{_PREFIX}{name}: {raw!r} is not {what}") from None

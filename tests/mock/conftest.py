@@ -1,0 +1,115 @@
+"""Fixtures for the mock receiver's tests: real uvicorn servers on 127.0.0.1 and a free port."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from mock_server.app import Mock, create_app
+from mock_server.faults import Faults
+from mock_server.settings import Settings
+from sms_hook import delivery
+from sms_hook.contract import Contract
+from tests.support.server import serve
+
+TEST_SECRET = "12345ABCDE"  # the documentation's published test key, the mock's default
+
+
+@dataclass
+class Running:
+    """A mock receiver being served, with helpers to send to it and read its journal."""
+
+    base: str
+    mock: Mock
+    client: httpx.Client
+
+    @property
+    def contract(self) -> Contract:
+        return self.mock.contract
+
+    @property
+    def endpoint(self) -> str:
+        return self.base + self.contract.path
+
+    def send(
+        self,
+        body: bytes,
+        *,
+        secret: str = TEST_SECRET,
+        timestamp: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        drop: tuple[str, ...] = (),
+    ) -> httpx.Response:
+        """POST `body` signed as the platform would; `headers` override, `drop` removes."""
+        request = delivery.signed_request(body, secret, timestamp=timestamp)
+        sent = {k: v for k, v in request.headers.items() if k not in drop}
+        sent.update(headers or {})
+        return self.client.post(self.endpoint, content=body, headers=sent)
+
+    def notify(self, notification: Mapping[str, Any], **kwargs: Any) -> httpx.Response:
+        """Send a notification in the platform's canonical bytes, signed."""
+        return self.send(delivery.encode(self.contract, notification), **kwargs)
+
+    def example(self, type_name: str = "bet_result", **data: Any) -> dict[str, Any]:
+        notification = self.contract.example(type_name)
+        notification["data"].update(data)
+        return notification
+
+    def admin(self, path: str, **params: Any) -> Any:
+        response = self.client.get(f"{self.base}/__admin{path}", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def last(self) -> dict[str, Any]:
+        """The newest journal record."""
+        items = self.admin("/notifications", limit=1)["items"]
+        assert items, "the journal is empty"
+        record: dict[str, Any] = items[0]
+        return record
+
+
+Start = Callable[..., Running]
+
+
+@contextmanager
+def _starter() -> Iterator[Start]:
+    with ExitStack() as stack:
+
+        def run(*, faults: Faults | None = None, **fields: Any) -> Running:
+            fields.setdefault("journal", ":memory:")
+            built = create_app(Settings(**fields), faults=faults)
+            base = stack.enter_context(serve(built.app))
+            client = stack.enter_context(httpx.Client(timeout=10))
+            return Running(base, built, client)
+
+        yield run
+
+
+@pytest.fixture
+def start() -> Iterator[Start]:
+    """Start a mock with the given `Settings` fields (journal in memory unless given)."""
+    with _starter() as run:
+        yield run
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Running]:
+    """A mock with default settings, shared by a module's tests (its journal too)."""
+    with _starter() as run:
+        yield run()
+
+
+def problem(response: httpx.Response) -> dict[str, Any]:
+    """The problem document of a rejection, checked against the contract's Problem shape."""
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    document: dict[str, Any] = json.loads(response.content)
+    assert document["status"] == response.status_code
+    assert isinstance(document["title"], str)
+    assert isinstance(document["detail"], str)
+    return document
