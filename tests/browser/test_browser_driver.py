@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from tests.support import browser as browser_module
-from tests.support.browser import BrowserError, JavaScriptError, Page, browser
+from tests.support.browser import BrowserError, Chromium, JavaScriptError, Page, browser
 from tests.support.server import free_port, serve
 
 # `arm(ms)` starts a timer that changes the DOM; nothing changes it before the test arms it, so
@@ -118,6 +118,18 @@ def test_navigating_to_a_closed_port_fails_with_the_network_error(page: Page) ->
 
 
 @pytest.mark.browser
+def test_each_page_has_its_own_storage(browser_process: Chromium, site: str) -> None:
+    with browser_process.page() as first:
+        first.navigate(site + "/")
+        first.evaluate("localStorage.setItem('who', 'first')")
+        with browser_process.page() as second:
+            second.navigate(site + "/")
+
+            assert second.evaluate("localStorage.getItem('who')") is None
+            assert first.evaluate("localStorage.getItem('who')") == "first"
+
+
+@pytest.mark.browser
 def test_screenshot_is_a_png(page: Page, site: str, tmp_path: Path) -> None:
     page.navigate(site + "/")
 
@@ -131,7 +143,7 @@ def test_screenshot_is_a_png(page: Page, site: str, tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_leaving_the_block_stops_every_chromium_process_and_deletes_the_profile() -> None:
     with browser() as tab:
-        pid, profile = tab.pid, tab.profile
+        pid, profile = tab.browser.pid, tab.browser.profile
         assert profile.is_dir()
 
     # Chromium ran in its own session; what is left of it may only be zombies awaiting PID 1.

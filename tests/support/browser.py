@@ -1,9 +1,10 @@
 """A real headless Chromium, driven over the DevTools protocol, for tests of pages we serve.
 
 Dependency-free on purpose (stdlib plus `websockets`, which uvicorn[standard] already brings):
-no Playwright or Selenium download, just Debian's `chromium` package. `browser()` starts one
-Chromium with a fresh profile, opens one tab and yields it as a `Page`; leaving the block closes
-the browser, kills its process group and deletes the profile.
+no Playwright or Selenium download, just Debian's `chromium` package. `chromium()` starts one
+Chromium with a fresh profile and yields it; `Chromium.page()` opens a tab in a fresh browser
+context (own cookies and storage), cheaper than a new browser; `browser()` does both for one
+tab. Leaving `chromium()` closes the browser, kills its process group and deletes the profile.
 
 Where Chromium is looked for: `$SMS_HOOK_CHROMIUM`, else `chromium`, else `chromium-browser` on
 PATH. When none is found the test is skipped, unless `SMS_HOOK_REQUIRE_BROWSER=1` (CI sets it),
@@ -26,6 +27,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -91,48 +93,56 @@ def find_chromium() -> str | None:
     return None
 
 
-class Page:
-    """One tab of a running headless Chromium, reached over a DevTools WebSocket."""
+class Chromium:
+    """A running headless Chromium and its DevTools WebSocket, shared by the pages it opens."""
 
     def __init__(self, ws: ClientConnection, *, pid: int, profile: Path) -> None:
         self.pid = pid
         """Chromium's process id, also the id of its process group."""
         self.profile = profile
         """The temporary user-data-dir, deleted when the browser stops."""
-        self.errors: list[str] = []
-        """Uncaught exceptions and `console.error` messages of the page, in order."""
         self._ws = ws
-        self._session = ""
         self._ids = itertools.count(1)
-        self._events: list[Mapping[str, Any]] = []
+        self._pages: dict[str, Page] = {}
+        # Events not yet looked at; bounded, since most are never asked for.
+        self._events: deque[Mapping[str, Any]] = deque(maxlen=1000)
 
-    def _open_tab(self) -> None:
-        """Open a blank tab and attach to it; commands then go to it over the same socket."""
-        target = self.call("Target.createTarget", {"url": "about:blank"}, browser_level=True)
-        attached = self.call(
-            "Target.attachToTarget",
-            {"targetId": target["targetId"], "flatten": True},
-            browser_level=True,
-        )
-        self._session = attached["sessionId"]
-        self.call("Page.enable")
-        self.call("Runtime.enable")
-
-    # -- the protocol ----------------------------------------------------------------------
+    @contextmanager
+    def page(self) -> Iterator[Page]:
+        """Open a tab in a fresh browser context (its own cookies and storage); close it after."""
+        context = self.call("Target.createBrowserContext")["browserContextId"]
+        try:
+            target = self.call(
+                "Target.createTarget", {"url": "about:blank", "browserContextId": context}
+            )
+            attached = self.call(
+                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
+            )
+            page = Page(self, attached["sessionId"])
+            self._pages[page.session] = page
+            try:
+                page.call("Page.enable")
+                page.call("Runtime.enable")
+                yield page
+            finally:
+                del self._pages[page.session]
+        finally:
+            with suppress(BrowserError):  # a crashed browser is reported by what follows
+                self.call("Target.disposeBrowserContext", {"browserContextId": context})
 
     def call(
         self,
         method: str,
         params: Mapping[str, Any] | None = None,
         *,
+        session: str | None = None,
         timeout: float = 10.0,
-        browser_level: bool = False,
     ) -> dict[str, Any]:
-        """Send one DevTools command to the tab (or the browser) and return its result."""
+        """Send one DevTools command to the browser (or to the tab `session`); return its result."""
         message_id = next(self._ids)
         message: dict[str, Any] = {"id": message_id, "method": method, "params": params or {}}
-        if not browser_level:
-            message["sessionId"] = self._session
+        if session is not None:
+            message["sessionId"] = session
         try:
             self._ws.send(json.dumps(message))
         except ConnectionClosed as exc:
@@ -142,13 +152,26 @@ class Page:
             received = self._receive(method, deadline)
             if received.get("id") != message_id:
                 self._events.append(received)
-                self._note(received)
                 continue
             if "error" in received:
                 error = received["error"]
                 raise BrowserError(f"{method}: {error.get('message')} ({error.get('data', '')})")
             result: dict[str, Any] = received.get("result", {})
             return result
+
+    def wait_for_event(self, name: str, session: str, timeout: float) -> Mapping[str, Any]:
+        """Return the first event `name` of the tab `session`, dropping those before it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while self._events:
+                event = self._events.popleft()
+                if event.get("method") == name and event.get("sessionId") == session:
+                    return event
+            self._events.append(self._receive(name, deadline))
+
+    def drop_events(self) -> None:
+        """Forget the events received so far (they have been noted already)."""
+        self._events.clear()
 
     def _receive(self, waiting_for: str, deadline: float) -> dict[str, Any]:
         remaining = deadline - time.monotonic()
@@ -161,9 +184,34 @@ class Page:
         except ConnectionClosed as exc:
             raise BrowserError(f"{waiting_for}: Chromium closed the DevTools connection") from exc
         message: dict[str, Any] = json.loads(raw)
+        page = self._pages.get(message.get("sessionId", ""))
+        if page is not None and "method" in message:
+            page.note(message)
         return message
 
-    def _note(self, event: Mapping[str, Any]) -> None:
+    def close(self) -> None:
+        """Ask Chromium to quit; `chromium()` then kills whatever is left."""
+        with suppress(BrowserError):  # it may have died already
+            self.call("Browser.close", timeout=5)
+
+
+class Page:
+    """One tab of a `Chromium`: navigate, evaluate JavaScript, wait, take screenshots."""
+
+    def __init__(self, browser: Chromium, session: str) -> None:
+        self.browser = browser
+        self.session = session
+        self.errors: list[str] = []
+        """Uncaught exceptions and `console.error` messages of the page, in order."""
+
+    def call(
+        self, method: str, params: Mapping[str, Any] | None = None, *, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Send one DevTools command to this tab and return its result."""
+        return self.browser.call(method, params, session=self.session, timeout=timeout)
+
+    def note(self, event: Mapping[str, Any]) -> None:
+        """Record what an event of this tab says went wrong in it."""
         method = event.get("method")
         params = event.get("params", {})
         if method == "Runtime.exceptionThrown":
@@ -177,29 +225,15 @@ class Page:
                 + " ".join(str(a.get("value", a.get("description", ""))) for a in args)
             )
         elif method == "Inspector.targetCrashed":
-            raise BrowserError("the page crashed")
-
-    def _wait_for_event(self, name: str, timeout: float) -> Mapping[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for index, event in enumerate(self._events):
-                if event.get("method") == name and event.get("sessionId") == self._session:
-                    del self._events[: index + 1]
-                    return event
-            self._events.clear()
-            event = self._receive(name, deadline)
-            self._events.append(event)
-            self._note(event)
-
-    # -- what tests use ----------------------------------------------------------------------
+            self.errors.append("crashed")
 
     def navigate(self, url: str, *, timeout: float = 10.0) -> None:
         """Load `url` and return once its `load` event has fired."""
-        self._events.clear()
+        self.browser.drop_events()
         result = self.call("Page.navigate", {"url": url}, timeout=timeout)
         if result.get("errorText"):
             raise BrowserError(f"navigating to {url}: {result['errorText']}")
-        self._wait_for_event("Page.loadEventFired", timeout)
+        self.browser.wait_for_event("Page.loadEventFired", self.session, timeout)
 
     def evaluate(self, expression: str, *, timeout: float = 10.0) -> Any:
         """Evaluate a JavaScript expression in the page; return its value, promises awaited."""
@@ -246,8 +280,8 @@ class Page:
 
 
 @contextmanager
-def browser(*, start_timeout: float = START_TIMEOUT) -> Iterator[Page]:
-    """Start a headless Chromium with a fresh profile and yield one tab; stop it all on exit.
+def chromium(*, start_timeout: float = START_TIMEOUT) -> Iterator[Chromium]:
+    """Start a headless Chromium with a fresh profile; on exit stop all its processes, delete it.
 
     Skips the calling test when no Chromium is installed, unless SMS_HOOK_REQUIRE_BROWSER=1.
     """
@@ -287,14 +321,18 @@ def browser(*, start_timeout: float = START_TIMEOUT) -> Iterator[Page]:
                 close_timeout=2,
             )
         )
-        page = Page(ws, pid=process.pid, profile=profile)
-        page._open_tab()
+        running = Chromium(ws, pid=process.pid, profile=profile)
         try:
-            yield page
+            yield running
         finally:
-            # It may have died already; _stop kills whatever is left.
-            with suppress(BrowserError):
-                page.call("Browser.close", browser_level=True, timeout=5)
+            running.close()
+
+
+@contextmanager
+def browser(*, start_timeout: float = START_TIMEOUT) -> Iterator[Page]:
+    """Start a headless Chromium and yield one tab of it; stop it all on exit (see `chromium`)."""
+    with chromium(start_timeout=start_timeout) as running, running.page() as page:
+        yield page
 
 
 def _devtools_address(
