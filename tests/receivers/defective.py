@@ -1,0 +1,38 @@
+"""The base of every faulty receiver: `raw_bytes` with one step replaced, labelled with its rule."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+from tests.receivers.raw_bytes import RawBytesReceiver
+
+RULES: Final = frozenset(
+    {
+        "accept-valid",
+        "accept-whitespace",
+        "accept-non-ascii",
+        "accept-safe-integers",
+        "accept-header-case",
+        "reject-invalid-data",
+        "reject-malformed-body",
+        "reject-bad-signature",
+        "open-policy",
+        "no-server-error",
+    }
+)
+"""The rule ids `verify` names; each faulty receiver is labelled with the one that must catch it."""
+
+
+class Defective(RawBytesReceiver):
+    """A `raw_bytes` receiver with exactly one defect.
+
+    `name` is its key in the corpus, `rule` the rule `verify` must name for it, and the first
+    line of the subclass's docstring describes the defect in a partner's words.
+    """
+
+    name: ClassVar[str]
+    rule: ClassVar[str]
+
+    @classmethod
+    def defect(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
