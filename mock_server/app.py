@@ -17,7 +17,7 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 with warnings.catch_warnings():
     # connexion 3.3 imports starlette's TestClient at import time, which warns about httpx;
@@ -31,13 +31,15 @@ with warnings.catch_warnings():
 from mock_server.admin import Admin
 from mock_server.faults import Faults
 from mock_server.journal import Journal
-from mock_server.receiver import Receiver
+from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
 from mock_server.settings import Settings
 from sms_hook import contract as contract_module
 from sms_hook import response
 from sms_hook.contract import Contract
 from sms_hook.errors import ContractError
 from sms_hook.judge import Judge
+
+ADMIN_ROOT: Final = "/__admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     receiver = Receiver(
-        connexion_app,
+        _redirect_to_admin_page(connexion_app),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
         journal=journal,
@@ -96,6 +98,20 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
 def app_from_env() -> Receiver:
     """The app factory for uvicorn workers: settings come from the environment."""
     return create_app(Settings.from_env(os.environ)).app
+
+
+def _redirect_to_admin_page(app: ASGIApp) -> ASGIApp:
+    """Send `/__admin` (as a person types it) to `/__admin/`, the only root connexion knows."""
+
+    async def redirect(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != ADMIN_ROOT:
+            await app(scope, receive, send)
+            return
+        headers = [(b"location", f"{ADMIN_ROOT}/".encode()), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 308, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    return redirect
 
 
 def _resolver(handlers: dict[str, Callable[..., Any]]) -> Resolver:
