@@ -43,7 +43,8 @@ class TimestampNotNumeric(SignatureError):
 
     def __init__(self, value: str) -> None:
         self.value = value
-        super().__init__(f"header timestamp: {value!r} is not a unix time in whole seconds")
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        super().__init__(f"header timestamp: {shown!r} is not a unix time in whole seconds")
 
 
 class TimestampOutOfTolerance(SignatureError):

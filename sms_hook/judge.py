@@ -229,17 +229,18 @@ class Judge:
                 "signature-case",
                 binding=False,
             )
-        if not timestamp.isascii() or not timestamp.isdigit():
+        seconds = signing.parse_timestamp(timestamp)
+        if seconds is None:
             j.add(
                 "header timestamp",
-                f"{timestamp!r} is not a unix time in whole seconds",
+                f"{show(timestamp)} is not a unix time in whole seconds",
                 401,
                 "timestamp-not-numeric",
                 binding=False,
             )
         elif self.tolerance:
             current = int(time.time() if now is None else now)
-            skew = int(timestamp) - current
+            skew = seconds - current
             if abs(skew) > self.tolerance:
                 j.add(
                     "header timestamp",

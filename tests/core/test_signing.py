@@ -154,3 +154,11 @@ def test_comparison_is_constant_time() -> None:
 
     assert "compare_digest" in inspect.getsource(signing.match)
     assert "==" not in inspect.getsource(signing.match).split("hint =")[0].replace("!=", "")
+
+
+@pytest.mark.parametrize("timestamp", ["1" * 5000, "1" * 19, "１７０６１９１６１２", "-1706191612"])
+def test_a_timestamp_that_is_not_a_plausible_unix_time_is_refused_not_crashed_on(
+    timestamp: str,
+) -> None:
+    with pytest.raises(TimestampNotNumeric):
+        signing.verify(SECRET, headers(timestamp=timestamp), PUBLISHED_BODY, tolerance=300)

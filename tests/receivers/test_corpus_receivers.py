@@ -346,20 +346,8 @@ CASES: Final[dict[str, tuple[Build, Expect]]] = {
     **{case: (build, Expect.EITHER) for case, build in OPEN.items()},
 }
 
-# A known bug outside this folder: sms_hook.judge (and signing.verify) run int() on a numeric
-# timestamp, which Python refuses beyond 4300 digits. Strict, so the fix is noticed here.
-_JUDGE_CRASHES = pytest.mark.xfail(
-    raises=ValueError, strict=True, reason="sms_hook.judge: int() of a 5000-digit timestamp"
-)
 
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=_JUDGE_CRASHES) if case == "timestamp of 5000 digits" else case
-        for case in sorted(CASES)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_the_judge_expects_of_each_case_what_this_table_says(judge: Judge, case: str) -> None:
     build, expect = CASES[case]
     assert expectation(judge, build(judge.contract)) is expect
