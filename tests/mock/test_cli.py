@@ -1,0 +1,215 @@
+"""`sms-hook mock` as a user runs it: a real process on a free port, stopped by the test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from sms_hook import contract as contract_module
+from sms_hook import delivery
+from sms_hook.cli import cli
+from tests.mock.conftest import TEST_SECRET
+from tests.support.server import free_port
+
+COMMAND = [sys.executable, "-c", "from sms_hook.cli import main; main()", "mock"]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Process:
+    base: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+@contextmanager
+def running(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[Process]:
+    """Start the command, wait until its health endpoint answers, stop it afterwards."""
+    port = free_port()
+    log = cwd / f"mock-{port}.log"
+    with log.open("wb") as sink:
+        popen = subprocess.Popen(
+            [*COMMAND, "--port", str(port), *args],
+            cwd=cwd,
+            env=env or _env(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    process = Process(f"http://127.0.0.1:{port}", popen, log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert popen.poll() is None, f"exited {popen.returncode}: {process.output()}"
+            assert time.monotonic() < deadline, process.output()
+            try:
+                if httpx.get(process.base + "/__admin/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        yield process
+    finally:
+        popen.send_signal(signal.SIGTERM)
+        popen.wait(timeout=15)
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def _send_valid(base: str, client: httpx.Client | None = None) -> int:
+    contract = contract_module.load()
+    body = delivery.encode(contract, contract.example("bet_result"))
+    signed = delivery.signed_request(body, TEST_SECRET)
+    post = client.post if client is not None else httpx.post
+    return post(base + contract.path, content=body, headers=dict(signed.headers)).status_code
+
+
+def test_start_up_says_once_that_the_test_key_is_used_and_where_the_journal_is(
+    tmp_path: Path,
+) -> None:
+    with running(cwd=tmp_path) as process:
+        assert _send_valid(process.base) == 200
+        output = process.output()
+
+    assert output.count("using the documentation's test key") == 1
+    assert f"journal: {tmp_path / 'sms-hook-journal.db'} (kept across restarts)" in output
+    assert f"listening on {process.base}" in output
+    assert (tmp_path / "sms-hook-journal.db").is_file()
+    assert "Traceback" not in output
+
+
+def test_a_secret_from_the_environment_is_used_and_never_printed(tmp_path: Path) -> None:
+    with running(cwd=tmp_path, env=_env(SMS_HOOK_SECRET="s3cret-xyz")) as process:
+        assert _send_valid(process.base) == 401  # signed with the test key, not the secret
+        output = process.output()
+
+    assert "s3cret-xyz" not in output
+    assert "test key" not in output
+
+
+def test_the_default_journal_file_survives_a_restart(tmp_path: Path) -> None:
+    with running(cwd=tmp_path) as process:
+        assert _send_valid(process.base) == 200
+    with running(cwd=tmp_path) as process:
+        count = httpx.get(process.base + "/__admin/notifications/count").json()["count"]
+
+    assert count == 1
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = _run("--port", str(port), "--journal", ":memory:", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sms-hook: --port {port}: already in use on 127.0.0.1 (another mock running? "
+        "give another --port)"
+    ]
+
+
+def test_a_memory_journal_with_several_workers_is_a_usage_error(tmp_path: Path) -> None:
+    result = _run("--journal", ":memory:", "--workers", "2", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "--journal :memory: cannot be shared by --workers 2" in result.stderr
+
+
+def test_an_unusable_journal_path_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    result = _run("--journal", str(tmp_path / "missing" / "dir" / "j.db"), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "cannot be used (unable to open database file)" in result.stderr
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_journal_and_lose_nothing(tmp_path: Path) -> None:
+    statuses: list[int] = []
+    lock = threading.Lock()
+    with running("--workers", "2", "--journal", str(tmp_path / "j.db"), cwd=tmp_path) as process:
+
+        def sender(worker: int) -> None:
+            contract = contract_module.load()
+            with httpx.Client(timeout=10) as client:
+                for i in range(25):
+                    notification = contract.example("bet_result")
+                    notification["data"]["bet_id"] = worker * 100 + i
+                    if i % 4 == 0:
+                        notification["data"]["event_id"] = True
+                    body = delivery.encode(contract, notification)
+                    signed = delivery.signed_request(body, TEST_SECRET)
+                    response = client.post(
+                        process.base + contract.path, content=body, headers=dict(signed.headers)
+                    )
+                    with lock:
+                        statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=sender, args=(w,)) for w in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        counts = {
+            verdict: httpx.get(
+                process.base + "/__admin/notifications/count", params={"verdict": verdict}
+            ).json()["count"]
+            for verdict in ("accepted", "rejected")
+        }
+        output = process.output()
+
+    assert "(2 workers)" in output
+    assert sorted(set(statuses)) == [200, 400]
+    assert counts == {"accepted": statuses.count(200), "rejected": statuses.count(400)}
+    assert len(statuses) == 200
+
+
+def test_help_shows_the_options_and_examples() -> None:
+    result = CliRunner().invoke(cli, ["mock", "--help"])
+
+    assert result.exit_code == 0
+    for text in (
+        "--journal",
+        "--tolerance",
+        "--max-body",
+        "--fail-rate",
+        "--delay",
+        "--workers",
+        "SMS_HOOK_SECRET",
+        "Examples:",
+        "Prefer: code=503",
+    ):
+        assert text in result.output
