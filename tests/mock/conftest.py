@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -103,6 +104,35 @@ def receiver() -> Iterator[Running]:
     """A mock with default settings, shared by a module's tests (its journal too)."""
     with _starter() as run:
         yield run()
+
+
+def send_concurrently(
+    url: str, contract: Contract, *, senders: int = 8, each: int = 50, invalid_every: int = 4
+) -> list[int]:
+    """Post signed bet_results from parallel threads, every `invalid_every`-th one invalid (a
+    boolean event_id); return the statuses received."""
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def sender(worker: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            for i in range(each):
+                notification = contract.example("bet_result")
+                notification["data"]["bet_id"] = worker * 1000 + i
+                if (worker + i) % invalid_every == 0:
+                    notification["data"]["event_id"] = True
+                body = delivery.encode(contract, notification)
+                signed = delivery.signed_request(body, TEST_SECRET)
+                response = client.post(url, content=body, headers=dict(signed.headers))
+                with lock:
+                    statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=sender, args=(w,)) for w in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 def problem(response: httpx.Response) -> dict[str, Any]:

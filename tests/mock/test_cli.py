@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 from sms_hook import contract as contract_module
 from sms_hook import delivery
 from sms_hook.cli import cli
-from tests.mock.conftest import TEST_SECRET
+from tests.mock.conftest import TEST_SECRET, send_concurrently
 from tests.support.server import free_port
 
 COMMAND = [sys.executable, "-c", "from sms_hook.cli import main; main()", "mock"]
@@ -158,31 +157,9 @@ def test_an_unusable_journal_path_is_one_line_and_exit_code_2(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_two_workers_share_one_journal_and_lose_nothing(tmp_path: Path) -> None:
-    statuses: list[int] = []
-    lock = threading.Lock()
+    contract = contract_module.load()
     with running("--workers", "2", "--journal", str(tmp_path / "j.db"), cwd=tmp_path) as process:
-
-        def sender(worker: int) -> None:
-            contract = contract_module.load()
-            with httpx.Client(timeout=10) as client:
-                for i in range(25):
-                    notification = contract.example("bet_result")
-                    notification["data"]["bet_id"] = worker * 100 + i
-                    if i % 4 == 0:
-                        notification["data"]["event_id"] = True
-                    body = delivery.encode(contract, notification)
-                    signed = delivery.signed_request(body, TEST_SECRET)
-                    response = client.post(
-                        process.base + contract.path, content=body, headers=dict(signed.headers)
-                    )
-                    with lock:
-                        statuses.append(response.status_code)
-
-        threads = [threading.Thread(target=sender, args=(w,)) for w in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = send_concurrently(process.base + contract.path, contract, senders=8, each=25)
         counts = {
             verdict: httpx.get(
                 process.base + "/__admin/notifications/count", params={"verdict": verdict}

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from mock_server.journal import Entry, Journal
 from mock_server.settings import Settings
 from sms_hook import delivery, signing
 from sms_hook.errors import SmsHookError
-from tests.mock.conftest import TEST_SECRET, Running, Start
+from tests.mock.conftest import TEST_SECRET, Running, Start, send_concurrently
 from tests.support.server import serve
 
 
@@ -133,25 +132,8 @@ def test_memory_journals_start_empty_and_are_not_shared(start: Start) -> None:
 
 def test_concurrent_senders_lose_nothing(start: Start, tmp_path: Path) -> None:
     running = start(journal=str(tmp_path / "journal.db"))
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def sender(worker: int) -> None:
-        with httpx.Client(timeout=10) as client:
-            for i in range(50):
-                valid = (worker + i) % 5 != 0
-                notification = running.example(bet_id=i, event_id=worker if valid else True)
-                body = delivery.encode(running.contract, notification)
-                signed = delivery.signed_request(body, TEST_SECRET)
-                response = client.post(running.endpoint, content=body, headers=dict(signed.headers))
-                with lock:
-                    statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=sender, args=(w,)) for w in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = send_concurrently(running.endpoint, running.contract, senders=8, each=50)
 
     assert sorted(set(statuses)) == [200, 400]
     assert running.admin("/notifications/count", verdict="accepted")["count"] == statuses.count(200)
