@@ -37,6 +37,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _JSON: Final = (b"content-type", b"application/json")
 _PROBLEM: Final = (b"content-type", b"application/problem+json")
+# RFC 9110 requires a challenge on every 401; this one names the headers the HMAC covers.
+_CHALLENGE: Final = (b"www-authenticate", b'HMAC-SHA256 headers="timestamp signature"')
 
 
 class Receiver:
@@ -163,9 +165,10 @@ class Receiver:
             "errors": [{"field": f.field, "reason": f.reason} for f in findings],
         }
         payload = json.dumps(problem, ensure_ascii=False).encode()
-        await _answer(
-            send, status, [_PROBLEM, (b"content-length", str(len(payload)).encode())], payload
-        )
+        headers = [_PROBLEM, (b"content-length", str(len(payload)).encode())]
+        if status == 401:
+            headers.append(_CHALLENGE)
+        await _answer(send, status, headers, payload)
 
 
 _KNOWN: Final = frozenset(s.value for s in HTTPStatus)

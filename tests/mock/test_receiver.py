@@ -162,6 +162,7 @@ def test_missing_signature_header_is_rejected_with_401_naming_it(
 
     assert response.status_code == 401
     assert problem(response)["detail"] == f"header {dropped}: missing"
+    assert response.headers["www-authenticate"] == 'HMAC-SHA256 headers="timestamp signature"'
 
 
 def test_empty_signature_is_rejected_with_401(receiver: Running) -> None:
