@@ -81,6 +81,17 @@ def secret_option(**extra: Any) -> Callable[[_F], _F]:
     )
 
 
+def resolve_secret(secret: str | None, test_key: str) -> str:
+    """Return the given secret, or the documentation's test key, saying so once on stderr."""
+    if secret:
+        return secret
+    click.echo(
+        "sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's test key",
+        err=True,
+    )
+    return test_key
+
+
 def main() -> None:
     """Entry point of the `sms-hook` console script."""
     cli.main(prog_name="sms-hook", standalone_mode=True)

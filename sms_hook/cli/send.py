@@ -9,7 +9,7 @@ import httpx
 
 from sms_hook import contract as contract_module
 from sms_hook import delivery, judge, notification, response
-from sms_hook.cli.base import ContractBroken, secret_option
+from sms_hook.cli.base import ContractBroken, resolve_secret, secret_option
 
 
 @click.command(
@@ -76,12 +76,7 @@ def send(
     does, 1 if not. With no --secret and no SMS_HOOK_SECRET, the documentation's test key is used.
     """
     contract = contract_module.load()
-    if secret is None:
-        secret = contract.test_key
-        click.echo(
-            "sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's test key",
-            err=True,
-        )
+    secret = resolve_secret(secret, contract.test_key)
     built = notification.build(
         contract, type_name, base=body_file.read() if body_file else None, sets=sets, unsets=unsets
     )

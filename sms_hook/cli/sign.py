@@ -10,7 +10,7 @@ import click
 
 from sms_hook import contract as contract_module
 from sms_hook import delivery, signing
-from sms_hook.cli.base import ContractBroken, secret_option
+from sms_hook.cli.base import ContractBroken, resolve_secret, secret_option
 from sms_hook.errors import NotificationError, SignatureMismatch
 
 
@@ -57,12 +57,7 @@ def sign(
     else:
         assert file is not None
         body = file.read()
-    if secret is None:
-        secret = contract.test_key
-        click.echo(
-            "sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's test key",
-            err=True,
-        )
+    secret = resolve_secret(secret, contract.test_key)
     ts = timestamp if timestamp is not None else str(int(time.time()))
     if not ts.isascii() or not ts.isdigit():
         raise NotificationError(f"--timestamp: {ts!r} is not a unix time in whole seconds")
