@@ -1,0 +1,230 @@
+"""The contract battery: the deterministic probes sent on every run, for every rule and type.
+
+Everything is derived from the contract (types, fields in signing order, enums, examples), so a
+new field or enum value in the OpenAPI document is probed without a change here. Valid probes
+never carry whitespace inside string values: the two readings of "all spaces removed" differ
+there, and only the advisory probe asks which one a receiver implements.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from typing import Final
+
+from contract_tests import rejections
+from contract_tests.probe import Probe, Send
+from contract_tests.samples import edited, encode, enums, free_strings, integers
+from sms_hook.contract import Contract, NotificationType
+from sms_hook.judge import SAFE_INTEGER
+
+NON_ASCII: Final = ("Ĉiŭ-ñandú-Ωμέγα-ção", "票据-テスト-тест-مرحبا-🎲🏆")
+"""Text for string values: Latin, Greek, CJK, Cyrillic, Arabic and astral characters, no spaces."""
+SAFE_INTEGERS: Final = (SAFE_INTEGER, -SAFE_INTEGER, 2**32 + 1, 0)
+UNSAFE_INTEGERS: Final = (SAFE_INTEGER + 1, -(SAFE_INTEGER + 1), 2**64)
+STALE: Final = 86_400
+"""A day: old (or ahead) enough for any receiver that checks timestamps at all."""
+
+
+def battery(contract: Contract, secret: str) -> list[Probe]:
+    """Return every probe of the battery, grouped by type, then the probes without a type."""
+    probes: list[Probe] = []
+    for t in contract.types.values():
+        probes += _accept(contract, t)
+        probes += rejections.invalid_data(contract, t)
+        probes += rejections.malformed(contract, t)
+        probes += rejections.signatures(contract, t, secret)
+        probes += _open(contract, t)
+        probes += _advisory(contract, t)
+    probes += rejections.typeless(contract)
+    return probes
+
+
+def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
+    example = contract.example(t.name)
+    body = encode(contract, example)
+    yield Probe("accept-valid", t.name, "the contract's example", body)
+    listed = enums(t)
+    for values in itertools.product(*(f.schema["enum"] for f in listed)):
+        if listed and values != tuple(example["data"][f.name] for f in listed):
+            chosen = dict(zip((f.name for f in listed), values, strict=True))
+            shown = ", ".join(f"{k}={v}" for k, v in chosen.items())
+            yield Probe(
+                "accept-valid",
+                t.name,
+                f"enum values {shown}",
+                encode(contract, edited(contract, t, **chosen)),
+            )
+    yield Probe(
+        "accept-valid",
+        t.name,
+        "Content-Type with charset=utf-8",
+        body,
+        Send(content_type="application/json; charset=utf-8"),
+    )
+
+    ordered = json.loads(body)
+    yield Probe(
+        "accept-whitespace",
+        t.name,
+        "indented as in the documentation's samples",
+        json.dumps(ordered, indent=2, ensure_ascii=False).encode(),
+    )
+    yield Probe(
+        "accept-whitespace",
+        t.name,
+        "a space after every , and :",
+        json.dumps(ordered, ensure_ascii=False).encode(),
+    )
+    tabbed = json.dumps(ordered, indent="\t", ensure_ascii=False).replace("\n", "\r\n")
+    yield Probe(
+        "accept-whitespace",
+        t.name,
+        "tabs, CRLF and whitespace around the object",
+        f" \r\n{tabbed}\n".encode(),
+    )
+
+    free = free_strings(t)
+    for text in NON_ASCII if free else ():
+        yield Probe(
+            "accept-non-ascii",
+            t.name,
+            f"{', '.join(f.name for f in free)} = {text}",
+            encode(contract, edited(contract, t, **{f.name: text for f in free})),
+        )
+
+    for f, value in itertools.product(integers(t), SAFE_INTEGERS):
+        yield Probe(
+            "accept-safe-integers",
+            t.name,
+            f"{f.name} = {value}",
+            encode(contract, edited(contract, t, **{f.name: value})),
+        )
+
+    yield Probe(
+        "accept-header-case", t.name, "header names in Title-Case", body, Send(case="title")
+    )
+    yield Probe(
+        "accept-header-case", t.name, "header names in UPPER CASE", body, Send(case="upper")
+    )
+
+
+def _open(contract: Contract, t: NotificationType) -> Iterator[Probe]:
+    example = contract.example(t.name)
+    body = encode(contract, example)
+    data = example["data"]
+
+    def raw(text: str) -> bytes:
+        return text.encode()
+
+    rule = "open-policy"
+    yield Probe(
+        rule,
+        t.name,
+        f'unknown type "{t.name}_v2" with {t.name}\'s data',
+        encode(contract, {"type": f"{t.name}_v2", "data": data}),
+    )
+    if t.name.upper() != t.name:
+        yield Probe(
+            rule,
+            t.name,
+            f'type "{t.name.upper()}" (another letter case)',
+            encode(contract, {"type": t.name.upper(), "data": data}),
+        )
+    yield Probe(
+        rule,
+        t.name,
+        "an extra field in data",
+        encode(contract, {"type": t.name, "data": {**data, "channel": "sms"}}),
+    )
+    yield Probe(
+        rule, t.name, "an extra top-level field", encode(contract, {**example, "id": "evt_0001"})
+    )
+    yield Probe(rule, t.name, "operator-name missing", body, Send(omit=("operator-name",)))
+    yield Probe(rule, t.name, "operator-name empty", body, Send(empty=("operator-name",)))
+    yield Probe(rule, t.name, "Content-Type missing", body, Send(content_type=None))
+    yield Probe(rule, t.name, "Content-Type text/plain", body, Send(content_type="text/plain"))
+    yield Probe(rule, t.name, "signature in upper-case hex", body, Send(signature=str.upper))
+    inner = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    yield Probe(
+        rule, t.name, "data before type", raw(f'{{"data":{inner},"type":{json.dumps(t.name)}}}')
+    )
+    if len(data) > 1:
+        reversed_data = dict(reversed(list(data.items())))
+        flipped = json.dumps(reversed_data, ensure_ascii=False, separators=(",", ":"))
+        yield Probe(
+            rule,
+            t.name,
+            "data fields in reverse order",
+            raw(f'{{"type":{json.dumps(t.name)},"data":{flipped}}}'),
+        )
+    first, value = next(iter(data.items()))
+    pair = f"{json.dumps(first)}:{json.dumps(value, ensure_ascii=False)}"
+    yield Probe(
+        rule,
+        t.name,
+        f"duplicate key data.{first} (same value)",
+        body.replace(pair.encode(), f"{pair},{pair}".encode(), 1),
+    )
+    yield Probe(
+        rule,
+        t.name,
+        "duplicate key type (same value)",
+        body.replace(b'"data":', f'"type":{json.dumps(t.name)},"data":'.encode(), 1),
+    )
+    for f in integers(t):
+        for number in UNSAFE_INTEGERS:
+            yield Probe(
+                rule,
+                t.name,
+                f"{f.name} = {number} (beyond ±(2^53−1))",
+                encode(contract, edited(contract, t, **{f.name: number})),
+            )
+        whole = float(data[f.name])
+        yield Probe(
+            rule,
+            t.name,
+            f"{f.name} = {whole!r} (an integer written as a decimal)",
+            encode(contract, edited(contract, t, **{f.name: whole})),
+        )
+
+
+def _advisory(contract: Contract, t: NotificationType) -> Iterator[Probe]:
+    body = encode(contract, contract.example(t.name))
+    rule = "advisory-replay"
+    yield Probe(
+        rule, t.name, "a timestamp one day old", body, Send(timestamp=-STALE), advisory="replay"
+    )
+    yield Probe(
+        rule, t.name, "a timestamp one day ahead", body, Send(timestamp=STALE), advisory="replay"
+    )
+    yield Probe(
+        rule,
+        t.name,
+        "a non-numeric timestamp (ISO 8601)",
+        body,
+        Send(timestamp="2024-01-25T14:06:52Z"),
+        advisory="replay",
+    )
+    free = free_strings(t)
+    if not free:
+        return
+    spaced = {free[0].name: "sms hook probe"}
+    spaced_body = encode(contract, edited(contract, t, **spaced))
+    rule = "advisory-spaces-reading"
+    yield Probe(
+        rule,
+        t.name,
+        f'{free[0].name} with spaces, signed with them kept (reading "tokens")',
+        spaced_body,
+        advisory="reading:tokens",
+    )
+    yield Probe(
+        rule,
+        t.name,
+        f'{free[0].name} with spaces, signed with them removed (reading "all-whitespace")',
+        spaced_body,
+        Send(reading="all-whitespace"),
+        advisory="reading:all-whitespace",
+    )

@@ -1,0 +1,79 @@
+"""The outcome of a verification run: failures, advisories, and what was checked."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from contract_tests.rules import ANY_TYPE, FAILING
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One answer that broke the contract, with what it takes to reproduce it."""
+
+    rule: str
+    type: str
+    title: str
+    """What the request was (the battery's description, or the generation mode)."""
+    origin: str
+    """"battery" or "generated"."""
+    expected: str
+    got: str
+    problems: tuple[str, ...]
+    status: int | None
+    """The answer's status (None: no answer)."""
+    curl: str
+    timestamp: str | None
+    """The timestamp the request was signed with; it ages, so a receiver may reject a replay."""
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    """A finding about the receiver that is never a failure."""
+
+    rule: str
+    message: str
+    notable: bool
+    """True when the receiver's owner should consider acting on it."""
+
+
+@dataclass(slots=True)
+class Result:
+    """Everything a report needs about one run against one receiver."""
+
+    url: str
+    seed: int
+    max_examples: int
+    types: tuple[str, ...]
+    started: float = 0.0
+    seconds: float = 0.0
+    requests: int = 0
+    checked: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """How many requests were checked under each (rule, type)."""
+    failures: list[Failure] = field(default_factory=list)
+    advisories: list[Advisory] = field(default_factory=list)
+    stopped: str | None = None
+    """Why the run stopped before sending everything, if it did."""
+
+    @property
+    def conforms(self) -> bool:
+        return not self.failures and self.stopped is None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The notification types, then `any` for probes without one."""
+        return (*self.types, ANY_TYPE)
+
+    def cells(self) -> list[tuple[str, str]]:
+        """Every (rule, type) that was checked or failed, in report order: one JUnit test each."""
+        seen = set(self.checked) | {(f.rule, f.type) for f in self.failures}
+        return [(r, t) for r in FAILING for t in self.columns if (r, t) in seen]
+
+    def failures_in(self, rule: str, type_name: str) -> list[Failure]:
+        return [f for f in self.failures if f.rule == rule and f.type == type_name]
+
+    def broken_rules(self) -> list[str]:
+        """The rules with at least one failure, in catalogue order."""
+        broken = {f.rule for f in self.failures}
+        return [r for r in FAILING if r in broken]

@@ -1,0 +1,188 @@
+"""A verification run: the battery, then the generated cases, against one receiver URL."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Protocol
+
+import httpx
+
+from contract_tests import generated
+from contract_tests.advisories import Observation, advise
+from contract_tests.battery import battery
+from contract_tests.exchange import Exchange, Sender, Stopped
+from contract_tests.probe import Probe
+from contract_tests.result import Failure, Result
+from contract_tests.verdict import Assessor
+from sms_hook import contract as contract_module
+from sms_hook.contract import Contract
+from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT, SignedRequest
+from sms_hook.judge import Judge
+
+DEFAULT_MAX_EXAMPLES: Final = 25
+"""Generated cases per type and stream (three streams per type)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to verify and how; the secret is never shown."""
+
+    url: str
+    secret: str = field(repr=False)
+    operator_name: str = DEFAULT_OPERATOR
+    seed: int | None = None
+    """Same seed, same generated requests (timestamps and signatures aside); None draws one."""
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    request_timeout: float = DEFAULT_TIMEOUT
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Added to every request (e.g. a gateway's credentials); masked in reports."""
+    tls_verify: bool | str = True
+    """True, False (--insecure), or the path of a CA bundle."""
+
+
+class Progress(Protocol):
+    """Told what the run is doing, to show it on a terminal or in CI logs."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+def verify(
+    settings: Settings, *, progress: Progress | None = None, contract: Contract | None = None
+) -> Result:
+    """Run the battery and the generated cases against `settings.url` and return the result.
+
+    Raises `ReceiverUnreachable` if the first request cannot connect.
+    """
+    contract = contract or contract_module.load()
+    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    result = Result(settings.url, seed, settings.max_examples, tuple(contract.types))
+    result.started = time.time()
+    clock = time.perf_counter()
+    timeout = httpx.Timeout(settings.request_timeout)
+    with httpx.Client(
+        timeout=timeout, verify=settings.tls_verify, follow_redirects=False
+    ) as client:
+        run = _Run(
+            contract,
+            settings,
+            seed,
+            Sender(client, settings.url, settings.request_timeout),
+            progress or _Silent(),
+            result,
+        )
+        try:
+            run.battery()
+            run.generate()
+        except Stopped as exc:
+            result.stopped = str(exc)
+        result.requests = run.sender.requests
+    result.checked = run.assessor.checked
+    result.advisories = advise(run.observations, contract.tolerance)
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+class _Run:
+    def __init__(
+        self,
+        contract: Contract,
+        settings: Settings,
+        seed: int,
+        sender: Sender,
+        progress: Progress,
+        result: Result,
+    ) -> None:
+        self.contract = contract
+        self.settings = settings
+        self.seed = seed
+        self.sender = sender
+        self.progress = progress
+        self.result = result
+        self.judge = Judge(contract, settings.secret, tolerance=contract.tolerance)
+        self.assessor = Assessor(contract, self.judge, settings.url, settings.headers)
+        self.observations: list[Observation] = []
+
+    def battery(self) -> None:
+        probes = battery(self.contract, self.settings.secret)
+        self.progress.phase("contract battery", len(probes))
+        for probe in probes:
+            request = probe.request(
+                int(time.time()),
+                self.settings.secret,
+                self.settings.operator_name,
+                self.settings.headers,
+            )
+            exchange = self._send(request, "battery", probe.type, probe.title)
+            failure = self.assessor.assess(
+                exchange,
+                intended=probe.rule,
+                type_name=probe.type,
+                title=probe.title,
+                origin="battery",
+            )
+            if failure is not None:
+                self.result.failures.append(failure)
+            if probe.advisory is not None:
+                self._observe(probe, exchange)
+            self.progress.advance()
+
+    def generate(self) -> None:
+        if self.settings.max_examples <= 0:
+            return
+        signer = generated.Signer(
+            self.contract,
+            self.settings.secret,
+            self.settings.operator_name,
+            dict(self.settings.headers),
+        )
+        for stream in generated.streams(self.contract):
+            self.progress.phase(
+                f"generated {stream.type}, {stream.label}", self.settings.max_examples
+            )
+            failures = generated.explore(
+                self.contract,
+                stream,
+                signer,
+                self._attempt,
+                seed_value=self.seed,
+                max_examples=self.settings.max_examples,
+                on_case=self.progress.advance,
+            )
+            self.result.failures += failures
+
+    def _attempt(self, request: SignedRequest, stream: generated.Stream) -> Failure | None:
+        title = f"generated by schemathesis ({stream.label})"
+        exchange = self._send(request, "generated", stream.type, title)
+        return self.assessor.assess(
+            exchange, intended=None, type_name=stream.type, title=title, origin="generated"
+        )
+
+    def _send(self, request: SignedRequest, origin: str, type_name: str, title: str) -> Exchange:
+        try:
+            return self.sender.send(request)
+        except Stopped as exc:
+            if not exc.refused:  # nothing was sent: the run just ends here
+                raise
+            self.result.failures.append(
+                self.assessor.unanswered(
+                    request, type_name=type_name, title=title, origin=origin, reason=str(exc)
+                )
+            )
+            raise
+
+    def _observe(self, probe: Probe, exchange: Exchange) -> None:
+        status = exchange.answer.status if exchange.answer is not None else None
+        self.observations.append(Observation(probe.advisory or "", probe.type, probe.title, status))

@@ -1,0 +1,165 @@
+"""Deciding whether one answer broke the contract, from the request exactly as it went out.
+
+The expectation comes from the one judge (`sms_hook.judge`) applied to the final headers and
+bytes, never from what a probe or a generator meant to test; the answer is then held to
+`sms_hook.response`. One guard is added for the verifier: the judge accepts a signature made under
+either reading of "all spaces removed", but a receiver may implement only one, so a request whose
+string values contain whitespace may be rejected (the readings differ only there).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping
+
+from contract_tests.exchange import Exchange
+from contract_tests.result import Failure
+from contract_tests.rules import (
+    BY_ID,
+    NO_SERVER_ERROR,
+    classify,
+    describe_expectation,
+    failing_rule,
+)
+from sms_hook import response, signing
+from sms_hook.contract import Contract
+from sms_hook.delivery import Answer, SignedRequest
+from sms_hook.judge import Expect, Judge, Judgement
+
+_JSON_WHITESPACE = frozenset(" \t\n\r")
+
+
+def reading_matters(body: bytes) -> bool:
+    """Return True if the two readings of "all spaces removed" sign this body differently.
+
+    They differ when a string value holds whitespace; other Unicode spaces (U+00A0, U+2003, ...)
+    count too, since a receiver may strip them with a language's notion of whitespace.
+    """
+    tokens = signing.compact(body)
+    if signing.strip_all_whitespace(tokens) != tokens:
+        return True
+    text = body.decode("utf-8", errors="ignore")
+    return any(c.isspace() and c not in _JSON_WHITESPACE for c in text)
+
+
+def expectation(
+    judge: Judge, request: SignedRequest, *, now: float | None = None
+) -> tuple[Expect, Judgement]:
+    """Return what the receiver must answer to this exact request, and the judge's reasons."""
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    judgement = judge.judge(headers, request.body, now=now)
+    expect = judgement.expect
+    if expect is Expect.ACCEPT and reading_matters(request.body):
+        expect = Expect.EITHER
+    return expect, judgement
+
+
+class Assessor:
+    """Judges exchanges, counts what was checked under each (rule, type), and names failures."""
+
+    def __init__(
+        self, contract: Contract, judge: Judge, url: str, hidden: Mapping[str, str] | None = None
+    ) -> None:
+        self.contract = contract
+        self.judge = judge
+        self.url = url
+        self.hidden = {name.lower() for name in hidden or {}}
+        self.checked: Counter[tuple[str, str]] = Counter()
+
+    def assess(
+        self, exchange: Exchange, *, intended: str | None, type_name: str, title: str, origin: str
+    ) -> Failure | None:
+        """Return the failure this exchange is, or None if the answer meets the contract.
+
+        `intended` is the rule a battery probe was built for (None for a generated case, whose
+        rule follows from the judge's findings).
+        """
+        request = exchange.request
+        expect, judgement = expectation(self.judge, request, now=time.time())
+        if intended is None:
+            rule = classify(judgement, expect, request.body)
+        else:
+            rule = intended if BY_ID[intended].advisory else failing_rule(intended, expect)
+        self.checked[(rule, type_name)] += 1
+        self.checked[(NO_SERVER_ERROR, type_name)] += 1
+        answer = exchange.answer
+        if answer is None:
+            problems = [exchange.error or "no answer"]
+        elif answer.status >= 500:
+            problems = [f"status {answer.status}: a server error"]
+        else:
+            problems = self._problems(expect, answer)
+            if not problems:
+                return None
+            rule = failing_rule(rule, expect) if BY_ID[rule].advisory else rule
+            return self._failure(
+                rule, type_name, title, origin, expect, judgement, exchange, problems
+            )
+        return self._failure(
+            NO_SERVER_ERROR, type_name, title, origin, expect, judgement, exchange, problems
+        )
+
+    def unanswered(
+        self, request: SignedRequest, *, type_name: str, title: str, origin: str, reason: str
+    ) -> Failure:
+        """Return the failure of a request the receiver was no longer there to answer."""
+        expect, judgement = expectation(self.judge, request, now=time.time())
+        exchange = Exchange(request, None, reason)
+        return self._failure(
+            NO_SERVER_ERROR, type_name, title, origin, expect, judgement, exchange, [reason]
+        )
+
+    def _problems(self, expect: Expect, answer: Answer) -> list[str]:
+        if expect is Expect.ACCEPT:
+            return response.acceptance_problems(
+                self.contract, answer.status, answer.headers, answer.body
+            )
+        if expect is Expect.REJECT:
+            return response.rejection_problems(answer.status)
+        return response.open_problems(self.contract, answer.status, answer.headers, answer.body)
+
+    def _failure(
+        self,
+        rule: str,
+        type_name: str,
+        title: str,
+        origin: str,
+        expect: Expect,
+        judgement: Judgement,
+        exchange: Exchange,
+        problems: list[str],
+    ) -> Failure:
+        request = exchange.request
+        shown = {
+            name: "<as given with --header>" if name.lower() in self.hidden else value
+            for name, value in request.headers.items()
+        }
+        timestamp = next((v for k, v in request.headers.items() if k.lower() == "timestamp"), None)
+        return Failure(
+            rule=rule,
+            type=type_name,
+            title=title,
+            origin=origin,
+            expected=describe_expectation(expect, judgement),
+            got=describe_answer(exchange),
+            problems=tuple(problems),
+            status=exchange.answer.status if exchange.answer is not None else None,
+            curl=SignedRequest(shown, request.body).curl(self.url),
+            timestamp=timestamp,
+        )
+
+
+def describe_answer(exchange: Exchange, limit: int = 200) -> str:
+    """Say what came back: status, content type and the start of the body, or why nothing did."""
+    answer = exchange.answer
+    if answer is None:
+        return exchange.error or "no answer"
+    content_type = answer.headers.get("content-type", "no content-type")
+    text = answer.body.decode("utf-8", errors="backslashreplace")
+    preview = text if len(text) <= limit else text[: limit - 1] + "…"
+    return (
+        f"status {answer.status}, {content_type}, body {preview!r}"
+        if text
+        else (f"status {answer.status}, {content_type}, empty body")
+    )

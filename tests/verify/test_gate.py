@@ -1,0 +1,67 @@
+"""The pytest CI gate, run as a partner's CI would: one test per rule × type, --junitxml works."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contract_tests.gate import CELLS
+from tests.support.server import serve
+from tests.verify.conftest import SECRET
+from tests.verify.receivers import PATH, accepting_receiver
+
+GATE = ["-p", "contract_tests.pytest_plugin", "--pyargs", "contract_tests.gate"]
+
+
+def gate(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SMS_HOOK_SECRET": SECRET}
+    env.pop("PYTEST_ADDOPTS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *GATE, "--receiver-url", url, "-q",
+         "--sms-hook-max-examples", "2", "--sms-hook-seed", "4", *args],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def broken_url() -> Iterator[str]:
+    with serve(accepting_receiver()) as base:
+        yield base + PATH
+
+
+def test_the_gate_passes_a_correct_receiver(correct_url: str, tmp_path: Path) -> None:
+    finished = gate(correct_url, tmp_path)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert f"{len(CELLS) + 2} passed" in finished.stdout
+    assert "CONFORMS" in finished.stdout
+
+
+def test_the_gate_fails_the_tests_of_the_broken_rules_with_junit_xml(
+    broken_url: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "gate.xml"
+    finished = gate(broken_url, tmp_path, f"--junitxml={report}")
+    assert finished.returncode == 1
+    assert "test_receiver_keeps_rule[reject-bad-signature/otp]" in finished.stdout
+    assert "curl -sS -i -X POST" in finished.stdout
+    assert SECRET not in finished.stdout
+    cases = {c.get("name"): c for c in ET.parse(report).getroot().iter("testcase")}
+    assert cases["test_receiver_keeps_rule[reject-bad-signature/otp]"].find("failure") is not None
+    assert cases["test_receiver_keeps_rule[accept-valid/otp]"].find("failure") is None
+
+
+def test_the_gate_without_a_receiver_says_what_to_give(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", *GATE, "-q", "-k", "run_was_complete"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )
+    assert finished.returncode == 1
+    assert "give the receiver with --receiver-url URL" in finished.stdout
+    assert "Traceback" not in finished.stdout

@@ -1,0 +1,105 @@
+"""A whole run over real HTTP: what a correct receiver gets, and how transport trouble is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.result import Result
+from contract_tests.rules import NO_SERVER_ERROR
+from sms_hook import signing
+from sms_hook.errors import ReceiverUnreachable
+from tests.support.server import free_port, serve
+from tests.verify import curl
+from tests.verify.conftest import SECRET, quick
+from tests.verify.receivers import PATH, RawServer, hanging_receiver, judge_receiver
+
+
+@pytest.fixture(scope="module")
+def conforming(correct_url: str) -> Result:
+    return quick(correct_url)
+
+
+def test_a_correct_receiver_conforms_with_no_failure(conforming: Result) -> None:
+    assert conforming.failures == []
+    assert conforming.stopped is None
+    assert conforming.conforms
+
+
+def test_the_run_counts_its_requests_and_times_itself(conforming: Result) -> None:
+    assert conforming.requests >= 300
+    assert 0 < conforming.seconds < 60
+    assert conforming.checked[(NO_SERVER_ERROR, "bet_result")] > 0
+
+
+def test_a_receiver_that_accepts_open_cases_has_no_replay_protection_advised(
+    conforming: Result,
+) -> None:
+    replay = next(a for a in conforming.advisories if a.rule == "advisory-replay")
+    assert replay.notable
+    assert "no replay protection" in replay.message
+
+
+def test_a_receiver_that_rejects_open_cases_conforms_too() -> None:
+    with serve(judge_receiver(SECRET, accept_open=False)) as base:
+        result = quick(base + PATH)
+    assert result.failures == []
+    replay = next(a for a in result.advisories if a.rule == "advisory-replay")
+    assert not replay.notable
+
+
+def test_a_wrong_secret_fails_every_valid_notification_and_says_why(correct_url: str) -> None:
+    from contract_tests.runner import Settings, verify
+
+    result = verify(Settings(correct_url, "not-the-secret", seed=1, max_examples=0))
+    assert "accept-valid" in result.broken_rules()
+    assert "reject-bad-signature" not in result.broken_rules()
+
+
+def test_nothing_listening_is_unreachable_before_any_verdict() -> None:
+    with pytest.raises(ReceiverUnreachable, match="connection refused"):
+        quick(f"http://127.0.0.1:{free_port()}{PATH}")
+
+
+def test_a_dropped_connection_is_a_server_error_and_the_run_goes_on() -> None:
+    with RawServer(SECRET, drop_when=b"NaN") as server:
+        result = quick(server.url, max_examples=0)
+    dropped = [f for f in result.failures if f.rule == NO_SERVER_ERROR]
+    assert dropped, result.failures
+    assert all("dropped without an answer" in f.got for f in dropped)
+    assert all("NaN" in f.title for f in dropped)
+    assert result.stopped is None
+    assert {f.rule for f in result.failures} == {NO_SERVER_ERROR}
+
+
+def test_a_receiver_that_dies_stops_the_run_and_blames_the_request_that_killed_it() -> None:
+    with RawServer(SECRET, drop_when=b"NaN", die=True) as server:
+        result = quick(server.url, max_examples=0)
+    assert result.stopped is not None
+    assert "stopped accepting connections" in result.stopped
+    assert not result.conforms
+    first = result.failures[0]
+    assert first.rule == NO_SERVER_ERROR
+    assert "NaN" in first.title
+    assert "then the receiver stopped accepting connections" in first.got
+
+
+def test_no_answer_in_time_is_a_server_error_and_three_in_a_row_stop_the_run() -> None:
+    with serve(hanging_receiver(SECRET, seconds=1.5, when=b'"type":"bet_result"')) as base:
+        result = quick(base + PATH, request_timeout=0.3, max_examples=0)
+    late = [f for f in result.failures if f.rule == NO_SERVER_ERROR]
+    assert len(late) >= 3
+    assert all(f.got == "no answer within 0.3 s" for f in late), [f.got for f in late]
+    assert result.stopped == "3 requests in a row got no answer within 0.3 s"
+
+
+def test_every_reproduced_curl_carries_a_real_signature() -> None:
+    with RawServer(SECRET, drop_when=b'"bet_id":11}') as server:
+        result = quick(server.url, max_examples=0)
+    valid = [f for f in result.failures if f.expected.startswith("200 with")]
+    assert len(valid) > 5
+    for failure in valid:
+        url, headers, body = curl.parse(failure.curl)
+        lowered = {name.lower(): value for name, value in headers.items()}
+        assert url == server.url
+        assert lowered["timestamp"] == failure.timestamp
+        assert signing.match(SECRET, lowered["timestamp"], body, lowered["signature"])
