@@ -3,26 +3,18 @@
 For each notification type, three streams are drawn with hypothesis from a per-type copy of the
 document (so the discriminator is honoured): valid notifications with exactly the documented
 fields, valid ones with extra fields, and negative cases (schemathesis's mutations of headers
-and body). Each case is then made into the exact request that goes out:
+and body). Each case is made into the exact request that goes out by `contract_tests.signer`.
 
-* the body is compact JSON in the canonical key order (bytes stay bytes), and whitespace inside
-  string values is replaced, so the two readings of "all spaces removed" agree;
-* a header the case leaves out stays out; a header whose generated value breaks its schema
-  (an empty or non-hex signature, a non-numeric timestamp) is kept as the mutation meant it;
-* a header that fits its schema gets the real value: a fresh timestamp, the signature over that
-  timestamp and the exact bytes sent, the operator name of the run.
-
-The verdict comes from re-judging that final request. A failure is shrunk by hypothesis (within
-a budget of requests and seconds) and the shrunk case, judged again, is what gets reported.
+The verdict comes from judging that final request, never from what schemathesis meant. A failure
+is shrunk by hypothesis within a budget of requests and seconds; for each rule broken, the
+smallest failing request is reported, with the verdict it got when it was sent.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -30,12 +22,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.core import NotSet
 
 from contract_tests.exchange import Stopped, Unsendable
 from contract_tests.result import Failure
 from contract_tests.rules import FAILING
-from sms_hook import signing
+from contract_tests.signer import Signer, header_examples
 from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest
 from sms_hook.judge import SAFE_INTEGER
@@ -43,24 +34,6 @@ from sms_hook.judge import SAFE_INTEGER
 SHRINK_REQUESTS: Final = 30
 SHRINK_SECONDS: Final = 4.0
 """Shrinking sends requests; past these, the smallest failure found so far is reported."""
-
-# Headers that frame the HTTP message: a generated header by one of these names would break the
-# request itself, not test the receiver.
-_FRAMING: Final = frozenset(
-    {
-        "content-length",
-        "transfer-encoding",
-        "host",
-        "connection",
-        "content-type",
-        "expect",
-        "upgrade",
-        "te",
-        "trailer",
-        "keep-alive",
-    }
-)
-_TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,98 +91,6 @@ def _component(schemas: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"$ref: {ref!r} is not a component schema")
     found: dict[str, Any] = schemas[ref[len(prefix) :]]
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class Signer:
-    """Turns a generated case into the exact request that goes out (see the module docstring)."""
-
-    contract: Contract
-    secret: str
-    operator_name: str
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    def request(self, case: schemathesis.Case[Any], now: int) -> SignedRequest | None:
-        """Return the request for a case, or None if HTTP cannot carry it."""
-        body = self._body(case.body)
-        if body is None:
-            return None
-        given_headers = {str(k).lower(): str(v) for k, v in case.headers.items()}
-        schemas = {h.name: h.schema for h in self.contract.headers}
-        headers = {"content-type": case.media_type or self.contract.media_type}
-        timestamp = given_headers.get("timestamp")
-        if timestamp is not None and _fits(timestamp, schemas.get("timestamp", {})):
-            timestamp = str(now)
-        for name, value in given_headers.items():
-            if name == "timestamp":
-                headers[name] = timestamp or ""
-            elif name == "operator-name":
-                fits = _fits(value, schemas.get(name, {}))
-                headers[name] = self.operator_name if fits else value
-            elif name == "signature":
-                fits = _fits(value, schemas.get(name, {}))
-                headers[name] = signing.sign(self.secret, timestamp or "", body) if fits else value
-            elif name not in _FRAMING:
-                headers[name] = value
-        headers.update(self.extra)
-        if not all(_TOKEN.fullmatch(n) and _sendable(v) for n, v in headers.items()):
-            return None
-        return SignedRequest(headers, body)
-
-    def _body(self, body: Any) -> bytes | None:
-        if isinstance(body, NotSet):
-            return b""
-        if isinstance(body, bytes):
-            return body
-        value = despaced(body)
-        try:
-            if isinstance(value, dict):
-                return signing.canonical_body(value, self.contract.field_order)
-            return json.dumps(
-                value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-            ).encode()
-        except (ValueError, UnicodeEncodeError):  # NaN, or a lone surrogate: not JSON in UTF-8
-            return None
-
-
-def despaced(value: Any) -> Any:
-    """Return a JSON value with every whitespace character in its strings (keys too) made `_`."""
-    if isinstance(value, str):
-        return "".join("_" if c.isspace() else c for c in value)
-    if isinstance(value, dict):
-        return {despaced(k): despaced(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [despaced(v) for v in value]
-    return value
-
-
-def _header_examples(contract: Contract) -> dict[str, str]:
-    """Return the document's example value of each header parameter (each fits its schema)."""
-    operation = contract.document["paths"][contract.path][contract.method.lower()]
-    examples: dict[str, str] = {}
-    for listed in operation.get("parameters", ()):
-        ref = listed.get("$ref", "")
-        parameter = listed
-        if ref.startswith("#/components/parameters/"):
-            parameter = contract.document["components"]["parameters"][ref.rsplit("/", 1)[1]]
-        if parameter.get("in") != "header":
-            continue
-        example = parameter.get("example", parameter.get("schema", {}).get("example"))
-        if not isinstance(example, str) or not _fits(example, parameter.get("schema", {})):
-            raise ValueError(f"header {parameter.get('name')}: no example that fits its schema")
-        examples[parameter["name"]] = example
-    return examples
-
-
-def _fits(value: str, schema: Mapping[str, Any]) -> bool:
-    if len(value) < int(schema.get("minLength", 0)):
-        return False
-    pattern = schema.get("pattern")
-    return pattern is None or re.search(pattern, value) is not None
-
-
-def _sendable(value: str) -> bool:
-    return value == value.strip() and value.isascii() and value.isprintable()
 
 
 class CaseFailed(Exception):
@@ -285,7 +166,7 @@ def explore(
     if stream.mode is GenerationMode.POSITIVE:
         # Valid headers are replaced by real ones anyway; fixing them skips costly regex draws.
         strategy = operation.as_strategy(
-            generation_mode=stream.mode, headers=_header_examples(contract)
+            generation_mode=stream.mode, headers=header_examples(contract)
         )
     else:
         strategy = operation.as_strategy(generation_mode=stream.mode)

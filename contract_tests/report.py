@@ -67,7 +67,8 @@ def table(result: Result) -> list[Line]:
     columns = [t for t in result.columns if any(result.checked[(r, t)] for r in FAILING)]
     width = max(len(r) for r in FAILING) + 2
     cell = max(14, *(len(c) + 2 for c in columns))
-    lines = [Line("rule".ljust(width) + "".join(c.ljust(cell) for c in columns), "dim")]
+    header = "rule".ljust(width) + "".join(c.ljust(cell) for c in columns)
+    lines = [Line(header.rstrip(), "dim")]
     for rule in FAILING:
         row = rule.ljust(width)
         broken = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
+from contract_tests.signer import Signer
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT, SignedRequest
+from sms_hook.errors import SmsHookError
 from sms_hook.judge import Judge
 
 DEFAULT_MAX_EXAMPLES: Final = 25
@@ -73,7 +76,7 @@ def verify(
     clock = time.perf_counter()
     timeout = httpx.Timeout(settings.request_timeout)
     with httpx.Client(
-        timeout=timeout, verify=settings.tls_verify, follow_redirects=False
+        timeout=timeout, verify=_tls(settings.tls_verify), follow_redirects=False
     ) as client:
         run = _Run(
             contract,
@@ -93,6 +96,16 @@ def verify(
     result.advisories = advise(run.observations, contract.tolerance)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _tls(verify: bool | str) -> bool | ssl.SSLContext:
+    """httpx takes a CA bundle as an SSL context (a path string is deprecated)."""
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise SmsHookError(f"CA bundle {verify}: cannot be used ({exc})") from exc
 
 
 class _Run:
@@ -142,7 +155,7 @@ class _Run:
     def generate(self) -> None:
         if self.settings.max_examples <= 0:
             return
-        signer = generated.Signer(
+        signer = Signer(
             self.contract,
             self.settings.secret,
             self.settings.operator_name,

@@ -22,8 +22,9 @@ HANG_TIMEOUT = 1.0
 
 
 def _describe(result: Result) -> str:
-    return "\n".join(f"{f.rule} {f.type} {f.title}: {'; '.join(f.problems)}"
-                     for f in result.failures[:10])
+    return "\n".join(
+        f"{f.rule} {f.type} {f.title}: {'; '.join(f.problems)}" for f in result.failures[:10]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(FAULTY))

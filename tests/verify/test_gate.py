@@ -23,9 +23,26 @@ def gate(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[st
     env = {**os.environ, "SMS_HOOK_SECRET": SECRET}
     env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *GATE, "--receiver-url", url, "-q",
-         "--sms-hook-max-examples", "2", "--sms-hook-seed", "4", *args],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *GATE,
+            "--receiver-url",
+            url,
+            "-q",
+            "--sms-hook-max-examples",
+            "2",
+            "--sms-hook-seed",
+            "4",
+            *args,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
     )
 
 
@@ -60,7 +77,12 @@ def test_the_gate_without_a_receiver_says_what_to_give(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
     finished = subprocess.run(
         [sys.executable, "-m", "pytest", *GATE, "-q", "-k", "run_was_complete"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
     )
     assert finished.returncode == 1
     assert "give the receiver with --receiver-url URL" in finished.stdout
