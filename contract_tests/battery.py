@@ -44,6 +44,17 @@ def battery(contract: Contract, secret: str) -> list[Probe]:
 def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
     example = contract.example(t.name)
     body = encode(contract, example)
+    free = free_strings(t)
+
+    def numbered(n: int) -> bytes:
+        """The example with its first free text field numbered: a body (and so a signature) of
+        its own, so that a receiver that refuses a repeated signature (replay protection by
+        nonce) is never sent the same valid request twice."""
+        if not free:
+            return body
+        name = free[0].name
+        return encode(contract, edited(contract, t, **{name: f"{example['data'][name]}{n}"}))
+
     yield Probe("accept-valid", t.name, "the contract's example", body)
     listed = enums(t)
     for values in itertools.product(*(f.schema["enum"] for f in listed)):
@@ -60,32 +71,24 @@ def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
         "accept-valid",
         t.name,
         "Content-Type with charset=utf-8",
-        body,
+        numbered(1),
         Send(content_type="application/json; charset=utf-8"),
     )
 
-    ordered = json.loads(body)
-    yield Probe(
-        "accept-whitespace",
-        t.name,
-        "indented as in the documentation's samples",
-        json.dumps(ordered, indent=2, ensure_ascii=False).encode(),
-    )
-    yield Probe(
-        "accept-whitespace",
-        t.name,
-        "a space after every , and :",
-        json.dumps(ordered, ensure_ascii=False).encode(),
-    )
-    tabbed = json.dumps(ordered, indent="\t", ensure_ascii=False).replace("\n", "\r\n")
-    yield Probe(
-        "accept-whitespace",
-        t.name,
-        "tabs, CRLF and whitespace around the object",
-        f" \r\n{tabbed}\n".encode(),
-    )
+    def layout(n: int, indent: int | str | None) -> str:
+        return json.dumps(json.loads(numbered(n)), ensure_ascii=False, indent=indent)
 
-    free = free_strings(t)
+    indented, spaced, tabbed = layout(2, 2), layout(3, None), layout(4, "\t")
+    for title, text in (
+        ("indented as in the documentation's samples", indented),
+        ("a space after every , and :", spaced),
+        (
+            "tabs, CRLF and whitespace around the object",
+            " \r\n" + tabbed.replace("\n", "\r\n") + "\r\n",
+        ),
+    ):
+        yield Probe("accept-whitespace", t.name, title, text.encode())
+
     for text in NON_ASCII if free else ():
         yield Probe(
             "accept-non-ascii",
@@ -103,10 +106,10 @@ def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
         )
 
     yield Probe(
-        "accept-header-case", t.name, "header names in Title-Case", body, Send(case="title")
+        "accept-header-case", t.name, "header names in Title-Case", numbered(5), Send(case="title")
     )
     yield Probe(
-        "accept-header-case", t.name, "header names in UPPER CASE", body, Send(case="upper")
+        "accept-header-case", t.name, "header names in UPPER CASE", numbered(6), Send(case="upper")
     )
 
 

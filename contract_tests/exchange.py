@@ -9,6 +9,7 @@ Unsendable            a generated request that HTTP cannot carry (a header value
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Final
@@ -20,6 +21,8 @@ from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.errors import ReceiverUnreachable
 
 MAX_TIMEOUTS_IN_A_ROW: Final = 3
+RATE_LIMIT_RETRIES: Final = 3
+MAX_RETRY_AFTER: Final = 5.0
 
 
 class Stopped(Exception):
@@ -52,6 +55,8 @@ class Sender:
         self.url = url
         self.timeout = timeout
         self.requests = 0
+        self.rate_limited = 0
+        """How many 429 answers were waited out and retried."""
         self._reached = False
         self._timeouts = 0
         self._gone: str | None = None
@@ -71,6 +76,14 @@ class Sender:
                 f"{self._timeouts} requests in a row got no answer within {self.timeout:g} s"
             )
         exchange = self._exchange(request)
+        for _ in range(RATE_LIMIT_RETRIES):
+            # A gateway's rate limit answers for the gateway, not for the receiver's contract:
+            # wait as told (within reason) and send the same request again.
+            if exchange.answer is None or exchange.answer.status != 429:
+                break
+            self.rate_limited += 1
+            time.sleep(_retry_after(exchange.answer.headers.get("retry-after")))
+            exchange = self._exchange(request)
         timed_out = exchange.error is not None and exchange.error.startswith("no answer")
         self._timeouts = self._timeouts + 1 if timed_out else 0
         return exchange
@@ -110,6 +123,10 @@ class Sender:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def fresh_now() -> int:
-    """Unix time in whole seconds, for a fresh timestamp."""
-    return int(time.time())
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait for a 429's Retry-After (seconds only; a date or nothing: 1 s), capped."""
+    try:
+        seconds = float(value) if value is not None else 1.0
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER) if math.isfinite(seconds) else 1.0

@@ -26,7 +26,7 @@ from schemathesis import GenerationMode
 from contract_tests.exchange import Stopped, Unsendable
 from contract_tests.result import Failure
 from contract_tests.rules import FAILING
-from contract_tests.signer import Signer, header_examples
+from contract_tests.signer import Sent, Signer, header_examples
 from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest
 from sms_hook.judge import SAFE_INTEGER
@@ -119,7 +119,6 @@ class _Enough(BaseException):
 
 @dataclass(slots=True)
 class _Budget:
-    memo: dict[str, Failure | None] = field(default_factory=dict)
     smallest: dict[str, tuple[int, Failure]] = field(default_factory=dict)
     failed_at: float | None = None
     after_failure: int = 0
@@ -138,6 +137,9 @@ class _Budget:
         size = len(request.body) + sum(len(k) + len(v) for k, v in request.headers.items())
         if failure.rule not in self.smallest or size < self.smallest[failure.rule][0]:
             self.smallest[failure.rule] = (size, failure)
+
+    def failed(self) -> None:
+        """Start the shrinking budget at the stream's first failure."""
         if self.failed_at is None:
             self.failed_at = time.monotonic()
 
@@ -150,6 +152,7 @@ def explore(
     *,
     seed_value: int,
     max_examples: int,
+    sent: dict[Sent, Failure | None] | None = None,
     on_case: Callable[[], None] | None = None,
 ) -> list[Failure]:
     """Draw up to `max_examples` cases of a stream, send each, and return the shrunk failures.
@@ -158,6 +161,11 @@ def explore(
     it may raise `Unsendable` (the case is skipped) or `Stopped` (re-raised). For each rule that
     failed, the smallest failing request sent is returned: hypothesis shrinks towards it until
     it is minimal or the budget (`SHRINK_REQUESTS`, `SHRINK_SECONDS`) is spent.
+
+    `sent` remembers the verdict of every request sent (share it across a run's streams): a
+    case that comes out as a request already sent is not sent again. Besides saving requests,
+    this keeps a receiver that refuses a repeated signature (replay protection by nonce) from
+    being sent the same valid request twice.
     """
     schema = schemathesis.openapi.from_dict(
         document_for(contract, stream), config=schemathesis.Config()
@@ -171,6 +179,7 @@ def explore(
     else:
         strategy = operation.as_strategy(generation_mode=stream.mode)
     budget = _Budget()
+    memo = {} if sent is None else sent
 
     @seed(seed_value)
     @settings(
@@ -186,15 +195,15 @@ def explore(
     )
     @given(strategy)
     def run_case(case: schemathesis.Case[Any]) -> None:
-        key = repr((sorted(case.headers.items()), case.body, case.media_type))
-        if key in budget.memo:
-            failure = budget.memo[key]
+        signed = signer.signed(case, int(time.time()))
+        if signed is None:
+            reject()
+        request, key = signed
+        if key in memo:
+            failure = memo[key]
         else:
             if budget.exhausted():
                 raise _Enough
-            request = signer.request(case, int(time.time()))
-            if request is None:
-                reject()
             try:
                 failure = attempt(request, stream)
             except Unsendable:
@@ -202,7 +211,7 @@ def explore(
             except Stopped as exc:  # not a failing case: end the run, raise it after
                 budget.stopped = exc
                 raise _Enough from exc
-            budget.memo[key] = failure
+            memo[key] = failure
             if budget.failed_at is not None:
                 budget.after_failure += 1
             if failure is not None:
@@ -210,6 +219,7 @@ def explore(
             if on_case is not None:
                 on_case()
         if failure is not None:
+            budget.failed()
             raise _RAISED[failure.rule](failure)
 
     try:

@@ -32,6 +32,7 @@ def as_dict(result: Result) -> dict[str, Any]:
         "started": result.started,
         "seconds": round(result.seconds, 3),
         "requests": result.requests,
+        "rate_limited": result.rate_limited,
         "conforms": result.conforms,
         "stopped": result.stopped,
         "broken_rules": result.broken_rules(),

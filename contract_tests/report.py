@@ -42,6 +42,15 @@ def summary(result: Result, *, details: int = DETAILS_PER_CELL) -> list[Line]:
         ),
         Line(""),
     ]
+    if result.rate_limited:
+        lines.insert(
+            2,
+            Line(
+                f"rate limited: {result.rate_limited} answers 429 were waited out "
+                "and the request sent again",
+                "warn",
+            ),
+        )
     lines += table(result)
     if result.failures and details > 0:
         lines += [Line(""), Line("Failures", "bold")]
@@ -146,7 +155,8 @@ def hints(result: Result) -> list[str]:
     if status in (401, 403):
         return [
             f"every valid notification got {status}: is the secret (--secret or "
-            "SMS_HOOK_SECRET) the receiver's, and does a gateway need --header?"
+            "SMS_HOOK_SECRET) the receiver's, is its clock right (timestamps are checked "
+            "against it), and does a gateway need --header?"
         ]
     if status in (404, 405):
         return [f"every valid notification got {status}: is the URL's path the receiver's?"]

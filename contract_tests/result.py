@@ -49,6 +49,8 @@ class Result:
     started: float = 0.0
     seconds: float = 0.0
     requests: int = 0
+    rate_limited: int = 0
+    """Answers 429 (a gateway's rate limit) that were waited out and the request sent again."""
     checked: Counter[tuple[str, str]] = field(default_factory=Counter)
     """How many requests were checked under each (rule, type)."""
     failures: list[Failure] = field(default_factory=list)

@@ -17,7 +17,7 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
-from contract_tests.signer import Signer
+from contract_tests.signer import Sent, Signer
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
@@ -92,6 +92,7 @@ def verify(
         except Stopped as exc:
             result.stopped = str(exc)
         result.requests = run.sender.requests
+        result.rate_limited = run.sender.rate_limited
     result.checked = run.assessor.checked
     result.advisories = advise(run.observations, contract.tolerance)
     result.seconds = time.perf_counter() - clock
@@ -161,6 +162,7 @@ class _Run:
             self.settings.operator_name,
             dict(self.settings.headers),
         )
+        sent: dict[Sent, Failure | None] = {}
         for stream in generated.streams(self.contract):
             self.progress.phase(
                 f"generated {stream.type}, {stream.label}", self.settings.max_examples
@@ -172,6 +174,7 @@ class _Run:
                 self._attempt,
                 seed_value=self.seed,
                 max_examples=self.settings.max_examples,
+                sent=sent,
                 on_case=self.progress.advance,
             )
             self.result.failures += failures

@@ -42,6 +42,10 @@ _FRAMING: Final = frozenset(
 _TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
+Sent = tuple[tuple[tuple[str, str], ...], bytes]
+"""A request as sent, less what changes every second (its timestamp and signature values)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Signer:
     """Turns a generated case into the exact request that goes out (see the module docstring)."""
@@ -53,15 +57,23 @@ class Signer:
 
     def request(self, case: schemathesis.Case[Any], now: int) -> SignedRequest | None:
         """Return the request for a case, or None if HTTP cannot carry it."""
+        signed = self.signed(case, now)
+        return None if signed is None else signed[0]
+
+    def signed(self, case: schemathesis.Case[Any], now: int) -> tuple[SignedRequest, Sent] | None:
+        """Return the request for a case and what it is whenever it is sent (its timestamp and
+        signature as placeholders when they were made here), or None if HTTP cannot carry it."""
         body = self._body(case.body)
         if body is None:
             return None
         given_headers = {str(k).lower(): str(v) for k, v in case.headers.items()}
         schemas = {h.name: h.schema for h in self.contract.headers}
         headers = {"content-type": case.media_type or self.contract.media_type}
+        made: dict[str, str] = {}
         timestamp = given_headers.get("timestamp")
         if timestamp is not None and _fits(timestamp, schemas.get("timestamp", {})):
             timestamp = str(now)
+            made["timestamp"] = "<now>"
         for name, value in given_headers.items():
             if name == "timestamp":
                 headers[name] = timestamp or ""
@@ -69,14 +81,17 @@ class Signer:
                 fits = _fits(value, schemas.get(name, {}))
                 headers[name] = self.operator_name if fits else value
             elif name == "signature":
-                fits = _fits(value, schemas.get(name, {}))
-                headers[name] = signing.sign(self.secret, timestamp or "", body) if fits else value
+                if _fits(value, schemas.get(name, {})):
+                    headers[name] = signing.sign(self.secret, timestamp or "", body)
+                    made[name] = "<signed>"
+                else:
+                    headers[name] = value
             elif name not in _FRAMING:
                 headers[name] = value
         headers.update(self.extra)
         if not all(_TOKEN.fullmatch(n) and _sendable(v) for n, v in headers.items()):
             return None
-        return SignedRequest(headers, body)
+        return SignedRequest(headers, body), (tuple(sorted({**headers, **made}.items())), body)
 
     def _body(self, body: Any) -> bytes | None:
         if isinstance(body, NotSet):

@@ -35,27 +35,40 @@ async def read_body(receive: Receive) -> bytes:
 
 
 async def answer(
-    send: Send, status: int, body: Any, content_type: str = "application/json"
+    send: Send,
+    status: int,
+    body: Any,
+    content_type: str = "application/json",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> None:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", content_type.encode())],
+            "headers": [(b"content-type", content_type.encode()), *headers],
         }
     )
     await send({"type": "http.response.body", "body": raw})
 
 
 def judge_receiver(
-    secret: str, *, accept_open: bool = True, record: list[bytes] | None = None
+    secret: str,
+    *,
+    accept_open: bool = True,
+    record: list[bytes] | None = None,
+    refuse_repeats: bool = False,
+    rate_limit_every: int = 0,
 ) -> App:
     """A correct receiver: answers what the judge says (open cases: 200, or its 4xx).
 
-    Every body received is appended to `record` when one is given.
+    Every body received is appended to `record` when one is given. `refuse_repeats` adds replay
+    protection by nonce (a signature seen before gets 401); `rate_limit_every` answers every
+    n-th request 429 first, as a gateway in front of the receiver would.
     """
     judge = Judge(contract_module.load(), secret)
+    seen: set[str] = set()
+    count = 0
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,10 +76,20 @@ def judge_receiver(
         if scope["path"] != PATH:
             await answer(send, 404, {"message": "not found"})
             return
+        nonlocal count
+        count += 1
         body = await read_body(receive)
+        if rate_limit_every and count % rate_limit_every == 0:
+            await answer(send, 429, {"message": "slow down"}, headers=((b"retry-after", b"0"),))
+            return
         if record is not None:
             record.append(body)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        signature = headers.get("signature", "").lower()
+        if refuse_repeats and signature in seen:
+            await answer(send, 401, {"title": "replayed signature"})
+            return
+        seen.add(signature)
         verdict = judge.judge(headers, body)
         if verdict.expect is Expect.ACCEPT or (verdict.expect is Expect.EITHER and accept_open):
             await answer(send, 200, {"message": "Notification received"})

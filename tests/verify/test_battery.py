@@ -56,6 +56,17 @@ def test_valid_probes_never_carry_whitespace_inside_string_values() -> None:
             assert not reading_matters(probe.body), probe.title
 
 
+def test_no_valid_probe_repeats_the_signed_message_of_an_earlier_probe() -> None:
+    # A receiver with replay protection by nonce refuses a signature it has seen; probes sent
+    # within the same second with the same compact body would carry the same signature.
+    earlier: set[bytes] = set()
+    for probe in PROBES:
+        message = signing.compact(probe.body)
+        if BY_ID[probe.rule].expect is Expect.ACCEPT:
+            assert message not in earlier, probe.title
+        earlier.add(message)
+
+
 def test_the_spaces_probes_differ_only_in_the_reading_they_are_signed_under(
     contract: Contract,
 ) -> None:

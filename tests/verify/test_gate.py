@@ -19,30 +19,29 @@ from tests.verify.receivers import PATH, accepting_receiver
 GATE = ["-p", "contract_tests.pytest_plugin", "--pyargs", "contract_tests.gate"]
 
 
-def gate(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SMS_HOOK_SECRET": SECRET}
-    env.pop("PYTEST_ADDOPTS", None)
+def pytest_run(
+    tmp_path: Path, *args: str, secret: str | None = SECRET
+) -> subprocess.CompletedProcess[str]:
+    """Run the gate in a fresh pytest, from a folder of its own, as a partner's CI would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMS_HOOK_", "PYTEST_"))}
+    if secret is not None:
+        env["SMS_HOOK_SECRET"] = secret
+    command = [sys.executable, "-m", "pytest", *GATE, "-q", *args]
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *GATE,
-            "--receiver-url",
-            url,
-            "-q",
-            "--sms-hook-max-examples",
-            "2",
-            "--sms-hook-seed",
-            "4",
-            *args,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-        env=env,
+        command, check=False, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env
+    )
+
+
+def gate(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return pytest_run(
+        tmp_path,
+        "--receiver-url",
+        url,
+        "--sms-hook-max-examples",
+        "2",
+        "--sms-hook-seed",
+        "4",
+        *args,
     )
 
 
@@ -74,16 +73,7 @@ def test_the_gate_fails_the_tests_of_the_broken_rules_with_junit_xml(
 
 
 def test_the_gate_without_a_receiver_says_what_to_give(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
-    finished = subprocess.run(
-        [sys.executable, "-m", "pytest", *GATE, "-q", "-k", "run_was_complete"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env=env,
-    )
+    finished = pytest_run(tmp_path, "-k", "run_was_complete", secret=None)
     assert finished.returncode == 1
     assert "give the receiver with --receiver-url URL" in finished.stdout
     assert "Traceback" not in finished.stdout

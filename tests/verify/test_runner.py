@@ -47,6 +47,19 @@ def test_a_receiver_that_rejects_open_cases_conforms_too() -> None:
     assert not replay.notable
 
 
+def test_no_valid_request_is_sent_twice_so_replay_protection_by_nonce_conforms() -> None:
+    with serve(judge_receiver(SECRET, refuse_repeats=True)) as base:
+        result = quick(base + PATH, max_examples=10)
+    assert result.failures == []
+
+
+def test_a_gateways_rate_limit_is_waited_out_not_reported() -> None:
+    with serve(judge_receiver(SECRET, rate_limit_every=40)) as base:
+        result = quick(base + PATH, max_examples=0)
+    assert result.failures == []
+    assert result.rate_limited > 5
+
+
 def test_a_wrong_secret_fails_every_valid_notification_and_says_why(correct_url: str) -> None:
     from contract_tests.runner import Settings, verify
 
