@@ -15,6 +15,8 @@ from contract_tests.result import Failure, Result
 from contract_tests.rules import BY_ID, FAILING
 
 Style = Literal["ok", "fail", "warn", "dim", "bold", "plain"]
+CURL_SHOWN: Final = 4096
+"""Longer curl commands (deep-nesting probes) are left to --report-json."""
 DETAILS_PER_CELL: Final = 2
 """Failures shown in full for each rule × type; the rest are counted (all are in --report-json)."""
 
@@ -138,7 +140,15 @@ def failure_lines(failure: Failure) -> list[Line]:
         Line(f"    got:      {failure.got}"),
         *(Line(f"    problem:  {p}", "fail") for p in failure.problems),
         Line(f"    reproduce ({aged}):", "dim"),
-        Line(f"      {failure.curl}", "dim"),
+        Line(
+            f"      {failure.curl}"
+            if len(failure.curl) <= CURL_SHOWN
+            else (
+                f"      (a curl command of {len(failure.curl) // 1024} KiB; "
+                "--report-json holds it in full)"
+            ),
+            "dim",
+        ),
     ]
 
 

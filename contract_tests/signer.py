@@ -6,6 +6,8 @@
   empty or non-hex signature, a non-numeric timestamp) is kept, as the mutation meant it.
 * A header that fits its schema gets the real value: a fresh timestamp, the signature over that
   timestamp and the exact bytes sent, the operator name of the run.
+* Headers the contract does not define are not sent (they test none of its rules); those given
+  with --header are added to every request.
 """
 
 from __future__ import annotations
@@ -23,22 +25,6 @@ from sms_hook import signing
 from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest
 
-# Headers that frame the HTTP message: a generated header by one of these names would break the
-# request itself, not test the receiver.
-_FRAMING: Final = frozenset(
-    {
-        "content-length",
-        "transfer-encoding",
-        "host",
-        "connection",
-        "content-type",
-        "expect",
-        "upgrade",
-        "te",
-        "trailer",
-        "keep-alive",
-    }
-)
 _TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
@@ -86,8 +72,8 @@ class Signer:
                     made[name] = "<signed>"
                 else:
                     headers[name] = value
-            elif name not in _FRAMING:
-                headers[name] = value
+            # Any other header a case adds (negative mode invents names like `*mj!lrVE`) tests
+            # no rule of the contract, and a gateway may refuse odd names: it is not sent.
         headers.update(self.extra)
         if not all(_TOKEN.fullmatch(n) and _sendable(v) for n, v in headers.items()):
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
@@ -77,6 +78,13 @@ def test_failures_are_grouped_by_rule_and_type_and_counted_beyond_the_details() 
     assert "… and 2 more under reject-invalid-data · bet_result" in out
     assert "signed with timestamp 1800000000, which ages" in out
     assert verdict(r).text == "BROKEN: 4 failures under 1 rule: reject-invalid-data"
+
+
+def test_a_huge_curl_is_left_to_the_json_report() -> None:
+    huge = dataclasses.replace(failure(), curl="curl " + "[" * 20_000)
+    out = text(result(huge))
+    assert "(a curl command of 19 KiB; --report-json holds it in full)" in out
+    assert "[[[[" not in out
 
 
 def test_the_gate_summary_leaves_the_failures_to_the_failing_tests() -> None:
