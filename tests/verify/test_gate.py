@@ -77,3 +77,26 @@ def test_the_gate_without_a_receiver_says_what_to_give(tmp_path: Path) -> None:
     assert finished.returncode == 1
     assert "give the receiver with --receiver-url URL" in finished.stdout
     assert "Traceback" not in finished.stdout
+
+
+def test_the_gate_reads_its_settings_from_the_environment_without_the_plugin(
+    correct_url: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMS_HOOK_", "PYTEST_"))}
+    env |= {
+        "SMS_HOOK_RECEIVER_URL": correct_url,
+        "SMS_HOOK_SECRET": SECRET,
+        "SMS_HOOK_MAX_EXAMPLES": "1",
+        "SMS_HOOK_SEED": "5",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests.gate", "-q"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert f"{len(CELLS) + 2} passed" in finished.stdout
