@@ -21,7 +21,7 @@ from contract_tests.report import Line, summary, verdict
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Progress, Settings
 from contract_tests.runner import verify as run
 from sms_hook import contract as contract_module
-from sms_hook.cli.base import ContractBroken, secret_option
+from sms_hook.cli.base import ContractBroken, resolve_secret, secret_option
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
 
 _STYLES: Final[dict[str, dict[str, Any]]] = {
@@ -138,12 +138,7 @@ def verify(
         raise click.UsageError("--insecure and --ca-bundle contradict each other; give one")
     extra_headers = _parse_headers(headers)
     contract = contract_module.load()
-    if secret is None:
-        secret = contract.test_key
-        click.echo(
-            "sms-hook: no --secret or SMS_HOOK_SECRET given; using the documentation's test key",
-            err=True,
-        )
+    secret = resolve_secret(secret, contract.test_key)
     settings = Settings(
         url=url,
         secret=secret,

@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from sms_hook.cli import cli
 from tests.support.server import serve
 from tests.verify.conftest import SECRET
 from tests.verify.receivers import PATH, judge_receiver
-
-x509 = pytest.importorskip("cryptography.x509")
-hashes = pytest.importorskip("cryptography.hazmat.primitives.hashes")
-serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
-ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
