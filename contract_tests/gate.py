@@ -10,7 +10,7 @@ rule held for its type, failing with the same details and curl commands as `sms-
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -36,6 +36,11 @@ def _cells() -> list[tuple[str, str]]:
 CELLS = _cells()
 
 
+def _stop(message: str) -> NoReturn:
+    """End the whole session with one line: without settings or a receiver no test can run."""
+    pytest.exit(f"sms-hook gate: {message}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 def _option(config: pytest.Config, name: str, env: str | None = None) -> Any:
     value = config.getoption(name, None)
     if value in (None, [], False) and env is not None:
@@ -46,16 +51,13 @@ def _option(config: pytest.Config, name: str, env: str | None = None) -> Any:
 def _settings(config: pytest.Config) -> Settings:
     url = _option(config, "receiver_url", "SMS_HOOK_RECEIVER_URL")
     if not url:
-        pytest.fail(
+        _stop(
             "give the receiver with --receiver-url URL (with -p contract_tests."
-            "pytest_plugin) or SMS_HOOK_RECEIVER_URL",
-            pytrace=False,
+            "pytest_plugin) or SMS_HOOK_RECEIVER_URL"
         )
     secret = _option(config, "sms_hook_secret", "SMS_HOOK_SECRET")
     if not secret:
-        pytest.fail(
-            "give the partner's secret in SMS_HOOK_SECRET (or --sms-hook-secret)", pytrace=False
-        )
+        _stop("give the partner's secret in SMS_HOOK_SECRET (or --sms-hook-secret)")
     seed = _option(config, "sms_hook_seed", "SMS_HOOK_SEED")
     max_examples = _option(config, "sms_hook_max_examples", "SMS_HOOK_MAX_EXAMPLES")
     timeout = _option(config, "sms_hook_request_timeout")
@@ -64,7 +66,7 @@ def _settings(config: pytest.Config) -> Settings:
     for item in _option(config, "sms_hook_header") or []:
         name, sep, value = item.partition(":")
         if not sep:
-            pytest.fail(f"--sms-hook-header {item!r} is not 'NAME: VALUE'", pytrace=False)
+            _stop(f"--sms-hook-header {item!r} is not 'NAME: VALUE'")
         headers[name.strip()] = value.strip()
     return Settings(
         url=url,
@@ -84,7 +86,7 @@ def verification(pytestconfig: pytest.Config) -> Result:
     try:
         result = verify(_settings(pytestconfig))
     except ReceiverUnreachable as exc:
-        pytest.fail(f"receiver unreachable: {exc}", pytrace=False)
+        _stop(f"receiver unreachable: {exc}")
     pytestconfig.stash[RESULT] = result
     return result
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.gate import CELLS
-from tests.support.server import serve
+from tests.support.server import free_port, serve
 from tests.verify.conftest import SECRET
 from tests.verify.receivers import PATH, accepting_receiver
 
@@ -73,9 +73,10 @@ def test_the_gate_fails_the_tests_of_the_broken_rules_with_junit_xml(
 
 
 def test_the_gate_without_a_receiver_says_what_to_give(tmp_path: Path) -> None:
-    finished = pytest_run(tmp_path, "-k", "run_was_complete", secret=None)
-    assert finished.returncode == 1
-    assert "give the receiver with --receiver-url URL" in finished.stdout
+    finished = pytest_run(tmp_path, secret=None)
+    assert finished.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "sms-hook gate: give the receiver with --receiver-url URL" in finished.stdout
+    assert finished.stdout.count("give the receiver") == 1
     assert "Traceback" not in finished.stdout
 
 
@@ -100,3 +101,17 @@ def test_the_gate_reads_its_settings_from_the_environment_without_the_plugin(
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert f"{len(CELLS) + 2} passed" in finished.stdout
+
+
+def test_the_gate_without_a_secret_stops_with_one_line(correct_url: str, tmp_path: Path) -> None:
+    finished = pytest_run(tmp_path, "--receiver-url", correct_url, secret=None)
+    assert finished.returncode == pytest.ExitCode.USAGE_ERROR
+    assert finished.stdout.count("sms-hook gate: give the partner's secret") == 1
+
+
+def test_the_gate_against_a_closed_port_stops_with_one_line(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/hooks/sms"
+    finished = pytest_run(tmp_path, "--receiver-url", url)
+    assert finished.returncode == pytest.ExitCode.USAGE_ERROR
+    assert finished.stdout.count("sms-hook gate: receiver unreachable") == 1
+    assert "Traceback" not in finished.stdout
