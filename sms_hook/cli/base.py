@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 import click
+import httpx
 
 from sms_hook import __version__
 from sms_hook.errors import ReceiverUnreachable, SmsHookError
@@ -79,6 +80,19 @@ def secret_option(**extra: Any) -> Callable[[_F], _F]:
         help="Partner's secret key (prefer the environment variable: options show up in `ps`).",
         **extra,
     )
+
+
+def check_url(url: str) -> None:
+    """Refuse, as a usage error, a receiver URL that is not http(s) with a host."""
+    try:
+        parsed = httpx.URL(url)
+        valid = parsed.scheme in {"http", "https"} and bool(parsed.host)
+    except (httpx.InvalidURL, ValueError):
+        valid = False
+    if not valid:
+        raise click.BadParameter(
+            f"{url!r} is not an http:// or https:// URL with a host", param_hint="URL"
+        )
 
 
 def resolve_secret(secret: str | None, test_key: str) -> str:

@@ -9,7 +9,7 @@ import httpx
 
 from sms_hook import contract as contract_module
 from sms_hook import delivery, judge, notification, response
-from sms_hook.cli.base import ContractBroken, resolve_secret, secret_option
+from sms_hook.cli.base import ContractBroken, check_url, resolve_secret, secret_option
 
 
 @click.command(
@@ -75,6 +75,7 @@ def send(
     Prints the request, the answer, and whether the answer meets the contract: exit 0 if it
     does, 1 if not. With no --secret and no SMS_HOOK_SECRET, the documentation's test key is used.
     """
+    check_url(url)
     contract = contract_module.load()
     secret = resolve_secret(secret, contract.test_key)
     built = notification.build(

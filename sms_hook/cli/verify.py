@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -21,7 +20,7 @@ from contract_tests.report import Line, summary, verdict
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Progress, Settings
 from contract_tests.runner import verify as run
 from sms_hook import contract as contract_module
-from sms_hook.cli.base import ContractBroken, resolve_secret, secret_option
+from sms_hook.cli.base import ContractBroken, check_url, resolve_secret, secret_option
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
 
 _STYLES: Final[dict[str, dict[str, Any]]] = {
@@ -133,7 +132,7 @@ def verify(
     breaks the contract with a curl command that reproduces it. With no --secret and no
     SMS_HOOK_SECRET, the documentation's test key is used.
     """
-    _check_url(url)
+    check_url(url)
     if insecure and ca_bundle is not None:
         raise click.UsageError("--insecure and --ca-bundle contradict each other; give one")
     extra_headers = _parse_headers(headers)
@@ -163,14 +162,6 @@ def verify(
 
 def _echo(line: Line) -> None:
     click.echo(click.style(line.text, **_STYLES[line.style]) if line.text else "")
-
-
-def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise click.BadParameter(
-            f"{url!r} is not an http:// or https:// URL with a host", param_hint="URL"
-        )
 
 
 def _parse_headers(given: tuple[str, ...]) -> dict[str, str]:

@@ -170,7 +170,9 @@ def test_send_to_a_closed_port_is_a_connection_problem_with_exit_2() -> None:
             ["bet_result", "http://127.0.0.1:1/", "--set", "event_id=1"],
             "is not 'type' or 'data.FIELD'",
         ),
-        (["otp", "ftp://127.0.0.1/"], "not an http or https URL"),
+        (["otp", "ftp://127.0.0.1/"], "is not an http:// or https:// URL with a host"),
+        (["otp", "http://[::1"], "is not an http:// or https:// URL with a host"),
+        (["otp", "http:///hook"], "is not an http:// or https:// URL with a host"),
     ],
 )
 def test_send_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
