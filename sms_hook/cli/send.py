@@ -51,7 +51,7 @@ Examples:
 @click.option("--operator-name", default=delivery.DEFAULT_OPERATOR, show_default=True)
 @click.option(
     "--timeout",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=delivery.DEFAULT_TIMEOUT,
     show_default=True,
     help="Seconds to wait for the answer.",

@@ -173,6 +173,8 @@ def test_send_to_a_closed_port_is_a_connection_problem_with_exit_2() -> None:
         (["otp", "ftp://127.0.0.1/"], "is not an http:// or https:// URL with a host"),
         (["otp", "http://[::1"], "is not an http:// or https:// URL with a host"),
         (["otp", "http:///hook"], "is not an http:// or https:// URL with a host"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "-1"], "-1.0 is not in the range x>0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "0"], "0.0 is not in the range x>0"),
     ],
 )
 def test_send_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
