@@ -1,9 +1,10 @@
 """Composition: the receiver in front of a connexion app that serves both OpenAPI documents.
 
     Receiver (raw ASGI)            POST <contract path>: judge, journal, answer
-      └── connexion AsyncApp
-            ├── sms-notifications.yaml   Swagger UI at /ui/ (its POST lands in the Receiver)
-            └── admin.yaml               /__admin/...: journal API and page
+      └── two small guards         /__admin redirects to /__admin/; overlong ids get 400
+            └── connexion AsyncApp
+                  ├── sms-notifications.yaml   Swagger UI at /ui/ (its POST lands in the Receiver)
+                  └── admin.yaml               /__admin/...: journal API and page
 
 `create_app` builds the whole thing from `Settings`; `app_from_env` is the factory uvicorn's
 workers import when `--workers` is above 1.
@@ -12,12 +13,16 @@ workers import when `--workers` is above 1.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import re
 import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
+
+import yaml
 
 with warnings.catch_warnings():
     # connexion 3.3 imports starlette's TestClient at import time, which warns about httpx;
@@ -84,7 +89,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     receiver = Receiver(
-        _redirect_to_admin_page(connexion_app),
+        _redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id())),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
         journal=journal,
@@ -112,6 +117,50 @@ def _redirect_to_admin_page(app: ASGIApp) -> ASGIApp:
         await send({"type": "http.response.body", "body": b""})
 
     return redirect
+
+
+def _refuse_overlong_ids(app: ASGIApp, largest: int) -> ASGIApp:
+    """Answer 400 for a record id written with more digits than the largest id has.
+
+    Connexion's router converts an integer path segment with int() before the document's
+    `maximum` is checked, and CPython's int() refuses more than 4300 digits with a ValueError: a
+    500. So the digits are counted first; leading zeros count too, as they do for int().
+    """
+    prefix = f"{ADMIN_ROOT}/notifications/"
+    digits = len(str(largest))
+    overlong = re.compile(rf"[+-]?([0-9]{{{digits + 1},}})")
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"] if scope["type"] == "http" else ""
+        match = overlong.fullmatch(path, len(prefix)) if path.startswith(prefix) else None
+        if match is None:
+            await app(scope, receive, send)
+            return
+        written = path[len(prefix) :]
+        detail = (
+            f"id: {written[: digits + 1]}… has {len(match[1])} digits; "
+            f"the largest id, {largest}, has {digits}"
+        )
+        body = json.dumps(
+            {"type": "about:blank", "title": "Bad Request", "detail": detail, "status": 400}
+        ).encode()
+        headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return refuse
+
+
+def _largest_id() -> int:
+    """The `maximum` of a record id, as the admin document declares it."""
+    document = yaml.safe_load(
+        contract_module.document_path(contract_module.ADMIN_FILE).read_bytes()
+    )
+    (parameter,) = document["paths"]["/notifications/{id}"]["get"]["parameters"]
+    return int(parameter["schema"]["maximum"])
 
 
 def _resolver(handlers: dict[str, Callable[..., Any]]) -> Resolver:

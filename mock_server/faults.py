@@ -92,7 +92,11 @@ def parse_prefer(value: str) -> tuple[int | None, float | None]:
             continue
         seen.add(name)
         if name == "code":
-            if not (raw.isascii() and raw.isdigit()) or int(raw) not in SIMULATED_CODES:
+            # Three digits, as every status has (RFC 9110, section 15); checked before int(),
+            # which refuses more than 4300 digits with a ValueError.
+            if not (raw.isascii() and raw.isdigit() and len(raw) == 3) or (
+                int(raw) not in SIMULATED_CODES
+            ):
                 raise PreferError(
                     f"code={raw!r} is not a status the mock simulates "
                     f"({SIMULATED_CODES.start}–{SIMULATED_CODES.stop - 1})"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from mock_server.text import json_text, utf8_safe
 from sms_hook.errors import SmsHookError
 
 Verdict = Literal["accepted", "rejected", "simulated"]
@@ -185,18 +186,20 @@ class Journal:
 
 
 def _row(e: Entry) -> tuple[Any, ...]:
+    # Text columns go through json_text/utf8_safe: a body's lone surrogate escape ("\ud800")
+    # becomes a str that SQLite cannot store as UTF-8.
     return (
         e.received_at,
         e.method,
         e.path,
-        json.dumps(e.headers, ensure_ascii=False),
+        json_text(e.headers),
         e.body,
-        None if e.notification is None else json.dumps(e.notification, ensure_ascii=False),
-        e.type,
-        e.ticket_id,
+        None if e.notification is None else json_text(e.notification),
+        None if e.type is None else utf8_safe(e.type),
+        None if e.ticket_id is None else utf8_safe(e.ticket_id),
         e.verdict,
         e.status,
-        json.dumps(e.reasons, ensure_ascii=False),
+        json_text(e.reasons),
         e.reading,
         e.simulated,
     )

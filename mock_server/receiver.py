@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from mock_server.faults import NO_FAULT, Fault, Faults, PreferError
 from mock_server.journal import Entry, Journal, Verdict
+from mock_server.text import json_text
 from sms_hook.contract import Contract, resolve
 from sms_hook.judge import Finding, Judge, Judgement
 
@@ -94,6 +95,8 @@ class Receiver:
             )
         else:
             judgement = self._judge(headers, body)
+            if not body and _body_lost_to_upgrade(headers):
+                judgement.findings.insert(0, _UPGRADE_DROPPED_BODY)
         fault = NO_FAULT
         prefer = headers.get("prefer")
         if prefer is not None or self._faults.active:
@@ -164,7 +167,8 @@ class Receiver:
             "detail": detail,
             "errors": [{"field": f.field, "reason": f.reason} for f in findings],
         }
-        payload = json.dumps(problem, ensure_ascii=False).encode()
+        # json_text: a finding may quote a lone surrogate the sender escaped in its JSON.
+        payload = json_text(problem).encode()
         headers = [_PROBLEM, (b"content-length", str(len(payload)).encode())]
         if status == 401:
             headers.append(_CHALLENGE)
@@ -172,6 +176,28 @@ class Receiver:
 
 
 _KNOWN: Final = frozenset(s.value for s in HTTPStatus)
+
+_UPGRADE_DROPPED_BODY: Final = Finding(
+    "header upgrade",
+    "the request asks to switch protocols (Connection: upgrade), and the mock's HTTP server "
+    "(uvicorn with httptools) then drops its body before the mock sees it (uvicorn issue 2722). "
+    "Send plain HTTP/1.1 without Upgrade: curl --http1.1, or HttpClient.Version.HTTP_1_1 in Java",
+    400,
+    binding=False,
+    rule="upgrade-body-lost",
+)
+
+
+def _body_lost_to_upgrade(headers: dict[str, str]) -> bool:
+    """Whether an empty body was announced, then lost to an upgrade request (e.g. `h2c`, which
+    curl --http2 and Java's HttpClient ask for on http:// URLs)."""
+    if "upgrade" not in headers:
+        return False
+    tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
+    declared = headers.get("content-length", "").strip()
+    return "upgrade" in tokens and (
+        "transfer-encoding" in headers or (declared != "" and declared.strip("0") != "")
+    )
 
 
 async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
