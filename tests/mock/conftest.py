@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +23,7 @@ from mock_server.faults import Faults
 from mock_server.settings import Settings
 from sms_hook import delivery
 from sms_hook.contract import Contract
-from tests.support.server import serve
+from tests.support.server import free_port, serve
 
 TEST_SECRET = "12345ABCDE"  # the documentation's published test key, the mock's default
 
@@ -143,3 +149,56 @@ def problem(response: httpx.Response) -> dict[str, Any]:
     assert isinstance(document["title"], str)
     assert isinstance(document["detail"], str)
     return document
+
+
+COMMAND = [sys.executable, "-c", "from sms_hook.cli import main; main()", "mock"]
+"""`sms-hook mock` as a user runs it, with the interpreter running the tests."""
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The test's environment without any SMS_HOOK_ variable, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Process:
+    """A running `sms-hook mock` process; everything it prints goes to `log`."""
+
+    base: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+@contextmanager
+def running(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[Process]:
+    """Start the command, wait until its health endpoint answers, stop it afterwards."""
+    port = free_port()
+    log = cwd / f"mock-{port}.log"
+    with log.open("wb") as sink:
+        popen = subprocess.Popen(
+            [*COMMAND, "--port", str(port), *args],
+            cwd=cwd,
+            env=env or cli_env(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    process = Process(f"http://127.0.0.1:{port}", popen, log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert popen.poll() is None, f"exited {popen.returncode}: {process.output()}"
+            assert time.monotonic() < deadline, process.output()
+            try:
+                if httpx.get(process.base + "/__admin/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        yield process
+    finally:
+        popen.send_signal(signal.SIGTERM)
+        popen.wait(timeout=15)

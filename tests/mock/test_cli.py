@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -20,63 +13,14 @@ from click.testing import CliRunner
 from sms_hook import contract as contract_module
 from sms_hook import delivery
 from sms_hook.cli import cli
-from tests.mock.conftest import TEST_SECRET, send_concurrently
-from tests.support.server import free_port
-
-COMMAND = [sys.executable, "-c", "from sms_hook.cli import main; main()", "mock"]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Process:
-    base: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-
-@contextmanager
-def running(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[Process]:
-    """Start the command, wait until its health endpoint answers, stop it afterwards."""
-    port = free_port()
-    log = cwd / f"mock-{port}.log"
-    with log.open("wb") as sink:
-        popen = subprocess.Popen(
-            [*COMMAND, "--port", str(port), *args],
-            cwd=cwd,
-            env=env or _env(),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    process = Process(f"http://127.0.0.1:{port}", popen, log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert popen.poll() is None, f"exited {popen.returncode}: {process.output()}"
-            assert time.monotonic() < deadline, process.output()
-            try:
-                if httpx.get(process.base + "/__admin/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.02)
-        yield process
-    finally:
-        popen.send_signal(signal.SIGTERM)
-        popen.wait(timeout=15)
+from tests.mock.conftest import COMMAND, TEST_SECRET, cli_env, running, send_concurrently
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*COMMAND, *args],
         cwd=cwd,
-        env=_env(),
+        env=cli_env(),
         capture_output=True,
         text=True,
         timeout=30,
@@ -107,7 +51,7 @@ def test_start_up_says_once_that_the_test_key_is_used_and_where_the_journal_is(
 
 
 def test_a_secret_from_the_environment_is_used_and_never_printed(tmp_path: Path) -> None:
-    with running(cwd=tmp_path, env=_env(SMS_HOOK_SECRET="s3cret-xyz")) as process:
+    with running(cwd=tmp_path, env=cli_env(SMS_HOOK_SECRET="s3cret-xyz")) as process:
         assert _send_valid(process.base) == 401  # signed with the test key, not the secret
         output = process.output()
 
