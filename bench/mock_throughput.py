@@ -113,6 +113,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the mock")
     parser.add_argument("--targets", choices=["both", "baseline", "mock"], default="both")
     parser.add_argument(
+        "--http-parser",
+        choices=["h11", "httptools"],
+        default=None,
+        help="the mock's --http-parser (default: the mock's default, h11)",
+    )
+    parser.add_argument(
         "--tolerance",
         type=int,
         default=None,
@@ -259,6 +265,8 @@ class Bench:
             command += ["--tolerance", str(self.args.tolerance)]
         if self.args.workers != 1:
             command += ["--workers", str(self.args.workers)]
+        if self.args.http_parser is not None:
+            command += ["--http-parser", self.args.http_parser]
         env = {"SMS_HOOK_SECRET": BENCH_SECRET}
         return self.measure("mock", command, "/__admin/health", env, journal)
 

@@ -134,3 +134,48 @@ def test_help_shows_the_options_and_examples() -> None:
         "Prefer: code=503",
     ):
         assert text in result.output
+
+
+def _post_raw(base: str, extra_headers: bytes) -> bytes:
+    contract = contract_module.load()
+    body = delivery.encode(contract, contract.example("bet_result"))
+    signed = delivery.signed_request(body, TEST_SECRET)
+    head = b"".join(f"{k}: {v}\r\n".encode() for k, v in signed.headers.items())
+    request = (
+        f"POST {contract.path} HTTP/1.1\r\nhost: mock\r\ncontent-length: {len(body)}\r\n".encode()
+        + head
+        + extra_headers
+        + b"connection: close\r\n\r\n"
+        + body
+    )
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+H2C = (
+    b"connection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\n"
+    b"http2-settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+)
+
+
+def test_a_notification_that_offers_an_h2c_upgrade_is_accepted_by_default(tmp_path: Path) -> None:
+    # curl --http2 and Java's HttpClient offer HTTP/2 on http:// URLs; the server ignores the
+    # offer and must still read the body (the default parser, h11, does).
+    with running("--journal", ":memory:", cwd=tmp_path) as process:
+        answer = _post_raw(process.base, H2C)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert b"Notification received" in answer
+
+
+def test_with_httptools_a_body_lost_to_an_h2c_upgrade_is_named(tmp_path: Path) -> None:
+    with running("--journal", ":memory:", "--http-parser", "httptools", cwd=tmp_path) as process:
+        answer = _post_raw(process.base, H2C)
+        plain = _post_raw(process.base, b"")
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"header upgrade: the request asks to switch protocols" in answer
+    assert plain.startswith(b"HTTP/1.1 200"), plain[:300]
