@@ -95,10 +95,21 @@ class Signer:
             return None
 
 
+# Whitespace to some language though not to Python's str.isspace(): U+FEFF is in ECMAScript's
+# `\s` (and `trim()`); U+180E was a space separator before Unicode 6.3, so Java 8's
+# Character.isWhitespace() and older JavaScript engines still remove it.
+_ALSO_WHITESPACE: Final = frozenset("\u180e\ufeff")
+
+
+def whitespace(c: str) -> bool:
+    """True if a receiver that removes "every whitespace character" may remove `c`."""
+    return c.isspace() or c in _ALSO_WHITESPACE
+
+
 def despaced(value: Any) -> Any:
     """Return a JSON value with every whitespace character in its strings (keys too) made `_`."""
     if isinstance(value, str):
-        return "".join("_" if c.isspace() else c for c in value)
+        return "".join("_" if whitespace(c) else c for c in value)
     if isinstance(value, dict):
         return {despaced(k): despaced(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -22,6 +22,7 @@ from contract_tests.rules import (
     describe_expectation,
     failing_rule,
 )
+from contract_tests.signer import whitespace
 from sms_hook import response, signing
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
@@ -31,16 +32,17 @@ _JSON_WHITESPACE = frozenset(" \t\n\r")
 
 
 def reading_matters(body: bytes) -> bool:
-    """Return True if the two readings of "all spaces removed" sign this body differently.
+    r"""Return True if the two readings of "all spaces removed" sign this body differently.
 
     They differ when a string value holds whitespace; other Unicode spaces (U+00A0, U+2003, ...)
-    count too, since a receiver may strip them with a language's notion of whitespace.
+    count too, and so does what some language calls whitespace though Unicode does not
+    (U+FEFF in JavaScript's `\s`), since a receiver may strip them with its language's notion.
     """
     tokens = signing.compact(body)
     if signing.strip_all_whitespace(tokens) != tokens:
         return True
     text = body.decode("utf-8", errors="ignore")
-    return any(c.isspace() and c not in _JSON_WHITESPACE for c in text)
+    return any(whitespace(c) and c not in _JSON_WHITESPACE for c in text)
 
 
 def expectation(

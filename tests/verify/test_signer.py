@@ -84,6 +84,12 @@ def test_the_body_is_compact_in_canonical_order_with_no_whitespace_in_strings(
     assert request.body == b'{"type":"otp","data":{"code":"12","msisdn":"+260_97"}}'
 
 
+def test_what_any_language_calls_whitespace_is_replaced_in_strings(signer: Signer) -> None:
+    spaced = {"type": "otp", "data": {"code": "1\u00a02\u30003\ufeff4\u180e5", "msisdn": "6"}}
+    request = sent(signer, case(spaced))
+    assert request.body == b'{"type":"otp","data":{"code":"1_2_3_4_5","msisdn":"6"}}'
+
+
 def test_raw_bytes_and_a_missing_body_are_sent_as_they_are(signer: Signer) -> None:
     assert sent(signer, case(b"\xb2)\x12")).body == b"\xb2)\x12"
     assert sent(signer, case(NOT_SET)).body == b""

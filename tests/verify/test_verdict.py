@@ -55,6 +55,18 @@ def test_whitespace_inside_a_string_makes_the_reading_matter() -> None:
     assert reading_matters('{"type":"otp","data":{"code":"12\u00a034","msisdn":"1"}}'.encode())
 
 
+@pytest.mark.parametrize(
+    ("char", "language"),
+    [("\ufeff", "JavaScript's \\s"), ("\u180e", "Java 8's Character.isWhitespace")],
+)
+def test_what_a_language_calls_whitespace_inside_a_string_makes_the_reading_matter(
+    char: str, language: str
+) -> None:
+    assert not char.isspace(), f"{char!r} is whitespace to Python too; only {language} counts"
+    body = f'{{"type":"otp","data":{{"code":"12{char}34","msisdn":"1"}}}}'.encode()
+    assert reading_matters(body)
+
+
 def test_a_valid_request_whose_reading_matters_may_be_rejected(contract: Contract) -> None:
     body = b'{"type":"otp","data":{"code":"12 34","msisdn":"1"}}'
     judge = Judge(contract, SECRET)
