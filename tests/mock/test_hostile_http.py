@@ -955,7 +955,10 @@ def test_the_mock_process_answers_hostile_requests_without_a_traceback(tmp_path:
             ]
         output = process.output()
 
-    assert statuses == [[200], [400], [413], [400], [400], [400]]
+    # The 100 KB target: the command's h11 parser reads it and answers 404 (no such path);
+    # httptools, used in-process above, refuses it with its own 400. Both are a clean 4xx.
+    assert statuses[4] in ([400], [404])
+    assert statuses[:4] + statuses[5:] == [[200], [400], [413], [400], [400]]
     assert admin == [400, 400, 400, 200]
     for sign in ("Traceback", "Exception in ASGI application", "ERROR"):
         assert sign not in output, output
