@@ -22,7 +22,7 @@ from contract_tests.rules import ANY_TYPE, BY_ID, FAILING, NO_SERVER_ERROR
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Settings, verify
 from sms_hook import contract as contract_module
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
-from sms_hook.errors import ReceiverUnreachable
+from sms_hook.errors import ReceiverUnreachable, SmsHookError
 
 
 def _cells() -> list[tuple[str, str]]:
@@ -87,6 +87,8 @@ def verification(pytestconfig: pytest.Config) -> Result:
         result = verify(_settings(pytestconfig))
     except ReceiverUnreachable as exc:
         _stop(f"receiver unreachable: {exc}")
+    except SmsHookError as exc:  # settings no request can carry, an unusable CA bundle
+        _stop(str(exc))
     pytestconfig.stash[RESULT] = result
     return result
 

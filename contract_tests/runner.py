@@ -17,7 +17,7 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
-from contract_tests.signer import Sent, Signer
+from contract_tests.signer import Sent, Signer, sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
@@ -67,8 +67,10 @@ def verify(
 ) -> Result:
     """Run the battery and the generated cases against `settings.url` and return the result.
 
-    Raises `ReceiverUnreachable` if the first request cannot connect.
+    Raises `ReceiverUnreachable` if the first request cannot connect, and `SmsHookError` for
+    settings no request can carry (before anything is sent).
     """
+    _check_sendable(settings)
     contract = contract or contract_module.load()
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
     result = Result(settings.url, seed, settings.max_examples, tuple(contract.types))
@@ -97,6 +99,21 @@ def verify(
     result.advisories = advise(run.observations, contract.tolerance)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _check_sendable(settings: Settings) -> None:
+    """Refuse an operator name or header that HTTP cannot carry: a usage error, not a verdict."""
+    given = {"operator name": settings.operator_name}
+    given.update((f"header {name}", value) for name, value in settings.headers.items())
+    for what, value in given.items():
+        if not sendable(value):
+            raise SmsHookError(
+                f"{what} {value!r}: an HTTP header value must be printable ASCII, "
+                "without spaces at either end"
+            )
+    for name in settings.headers:
+        if not token(name):
+            raise SmsHookError(f"header name {name!r} is not an HTTP token")
 
 
 def _tls(verify: bool | str) -> bool | ssl.SSLContext:

@@ -75,7 +75,7 @@ class Signer:
             # Any other header a case adds (negative mode invents names like `*mj!lrVE`) tests
             # no rule of the contract, and a gateway may refuse odd names: it is not sent.
         headers.update(self.extra)
-        if not all(_TOKEN.fullmatch(n) and _sendable(v) for n, v in headers.items()):
+        if not all(token(n) and sendable(v) for n, v in headers.items()):
             return None
         return SignedRequest(headers, body), (tuple(sorted({**headers, **made}.items())), body)
 
@@ -142,5 +142,11 @@ def _fits(value: str, schema: Mapping[str, Any]) -> bool:
     return pattern is None or re.search(pattern, value) is not None
 
 
-def _sendable(value: str) -> bool:
+def token(name: str) -> bool:
+    """True if `name` can be an HTTP header name."""
+    return _TOKEN.fullmatch(name) is not None
+
+
+def sendable(value: str) -> bool:
+    """True if `value` goes into an HTTP header as it is (printable ASCII, no edge spaces)."""
     return value == value.strip() and value.isascii() and value.isprintable()

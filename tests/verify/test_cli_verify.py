@@ -119,6 +119,7 @@ def test_a_gateway_header_goes_with_every_request_and_is_masked(broken_url: str)
         (["http://h/x", "--header", "signature: x"], "is set by verify"),
         (["http://h/x", "--insecure", "--ca-bundle", __file__], "contradict"),
         (["http://h/x", "--max-examples", "-1"], "-1 is not in the range"),
+        (["http://h/x", "--operator-name", "Bet-Ñ"], "must be printable ASCII"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:

@@ -115,3 +115,12 @@ def test_the_gate_against_a_closed_port_stops_with_one_line(tmp_path: Path) -> N
     assert finished.returncode == pytest.ExitCode.USAGE_ERROR
     assert finished.stdout.count("sms-hook gate: receiver unreachable") == 1
     assert "Traceback" not in finished.stdout
+
+
+def test_the_gate_with_an_operator_name_http_cannot_carry_stops_with_one_line(
+    correct_url: str, tmp_path: Path
+) -> None:
+    finished = gate(correct_url, tmp_path, "--sms-hook-operator-name", "Bet-Ñ")
+    assert finished.returncode == pytest.ExitCode.USAGE_ERROR
+    assert finished.stdout.count("sms-hook gate: operator name 'Bet-Ñ'") == 1
+    assert "Traceback" not in finished.stdout

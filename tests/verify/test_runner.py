@@ -7,7 +7,7 @@ import pytest
 from contract_tests.result import Result
 from contract_tests.rules import NO_SERVER_ERROR
 from sms_hook import signing
-from sms_hook.errors import ReceiverUnreachable
+from sms_hook.errors import ReceiverUnreachable, SmsHookError
 from tests.support.server import free_port, serve
 from tests.verify import curl
 from tests.verify.conftest import SECRET, quick
@@ -71,6 +71,23 @@ def test_a_wrong_secret_fails_every_valid_notification_and_says_why(correct_url:
 def test_nothing_listening_is_unreachable_before_any_verdict() -> None:
     with pytest.raises(ReceiverUnreachable, match="connection refused"):
         quick(f"http://127.0.0.1:{free_port()}{PATH}")
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"operator_name": "Bet-Ñ"},
+        {"headers": {"X-Api-Key": "k\r\nX: y"}},
+        {"headers": {"a b": "k"}},
+    ],
+)
+def test_headers_http_cannot_carry_are_a_usage_error_before_anything_is_sent(
+    settings: dict[str, object],
+) -> None:
+    # Nothing listens at the URL: the settings are refused before any connection is tried.
+    with pytest.raises(SmsHookError, match="header") as raised:
+        quick(f"http://127.0.0.1:{free_port()}{PATH}", **settings)
+    assert not isinstance(raised.value, ReceiverUnreachable)
 
 
 def test_a_dropped_connection_is_a_server_error_and_the_run_goes_on() -> None:
