@@ -22,7 +22,8 @@ from typing import Any, Final
 
 from contract_tests.runner import Settings
 from sms_hook.delivery import DEFAULT_OPERATOR
-from tests.verify.policies.asgi import ASGIApp, Route, Transport
+from tests.receivers.asgi import ASGIApp
+from tests.verify.policies.asgi import Route, Transport
 from tests.verify.policies.configurable import Policy, PolicyReceiver
 from tests.verify.policies.gateway import gateway_receiver
 from tests.verify.policies.node_style import NodeStyleReceiver

@@ -1,6 +1,7 @@
 """Plain ASGI plumbing for the policy receivers: one route, the body, and how the answer goes out.
 
-Unlike tests/receivers/asgi.py, the answer's transport is a policy too: a content type with or
+The framework plumbing (ASGI types, reading the body, lifespan) is tests/receivers/asgi.py's;
+unlike there, the answer's transport is a policy too: a content type with or
 without charset, gzip when the sender accepts it, `Connection: close`, chunked (no length), a
 delay. None of it changes what the contract requires of the answer.
 """
@@ -10,19 +11,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-
-class ASGIApp(Protocol):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+from tests.receivers.asgi import Receive, Scope, Send, lifespan, read_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,25 +148,3 @@ class Endpoint:
             await send({"type": "http.response.body", "body": body[half:]})
         else:
             await send({"type": "http.response.body", "body": body})
-
-
-async def read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-async def lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
