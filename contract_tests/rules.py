@@ -30,6 +30,8 @@ class Rule:
     expect: Expect | None
     """What the judge says of the rule's probes (None for `no-server-error`: every probe)."""
     advisory: bool = False
+    category: str = "robustness"
+    """The certificate's column the rule is scored under (signature, schema validation, ...)."""
 
 
 RULES: Final = (
@@ -37,59 +39,83 @@ RULES: Final = (
         "accept-valid",
         'a valid, correctly signed notification gets 200, application/json, {"message": string}',
         Expect.ACCEPT,
+        category="response shape",
     ),
     Rule(
         "accept-whitespace",
         "the same, sent with whitespace between tokens and signed over the "
         "compact form, gets 200 as above",
         Expect.ACCEPT,
+        category="signature",
     ),
     Rule(
         "accept-non-ascii",
         "non-ASCII text in string values (UTF-8) gets 200 as above",
         Expect.ACCEPT,
+        category="schema validation",
     ),
-    Rule("accept-safe-integers", "integers within ±(2^53−1) get 200 as above", Expect.ACCEPT),
     Rule(
-        "accept-header-case", "header names in any letter case are treated the same", Expect.ACCEPT
+        "accept-safe-integers",
+        "integers within ±(2^53−1) get 200 as above",
+        Expect.ACCEPT,
+        category="schema validation",
+    ),
+    Rule(
+        "accept-header-case",
+        "header names in any letter case are treated the same",
+        Expect.ACCEPT,
+        category="robustness",
     ),
     Rule(
         "reject-invalid-data",
         "a missing field, a wrong JSON type, null or a value outside its enum gets a 4xx",
         Expect.REJECT,
+        category="schema validation",
     ),
     Rule(
         "reject-malformed-body",
         "data missing or not an object, a body that is not a JSON object, "
         "malformed JSON, non-UTF-8 bytes, an empty body, NaN, deep nesting get a 4xx",
         Expect.REJECT,
+        category="malformed bodies",
     ),
     Rule(
         "reject-bad-signature",
         "a missing, empty, wrong, truncated or non-hex signature or timestamp gets a 4xx",
         Expect.REJECT,
+        category="signature",
     ),
     Rule(
         "open-policy",
         "where the contract leaves the answer open: 200 meeting the acceptance shape, or a 4xx",
         Expect.EITHER,
+        category="robustness",
     ),
-    Rule("no-server-error", "never a 5xx, never a dropped connection, never a timeout", None),
+    Rule(
+        "no-server-error",
+        "never a 5xx, never a dropped connection, never a timeout",
+        None,
+        category="robustness",
+    ),
     Rule(
         "advisory-replay",
         "stale, future or non-numeric timestamps are rejected (replay "
         "protection); reported, never failed",
         Expect.EITHER,
         advisory=True,
+        category="replay",
     ),
     Rule(
         "advisory-spaces-reading",
         'which reading of "all spaces removed" the receiver implements; reported, never failed',
         Expect.EITHER,
         advisory=True,
+        category="signature",
     ),
 )
 BY_ID: Final = {rule.id: rule for rule in RULES}
+CATEGORIES: Final = tuple(dict.fromkeys(rule.category for rule in RULES))
+"""The certificate's columns, in the order their first rule appears."""
 FAILING: Final = tuple(rule.id for rule in RULES if not rule.advisory)
 """The rules a receiver can break, in report order."""
 

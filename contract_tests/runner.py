@@ -95,7 +95,7 @@ def verify(
             result.stopped = str(exc)
         result.requests = run.sender.requests
         result.rate_limited = run.sender.rate_limited
-    result.checked = run.assessor.checked
+    run.assessor.fill(result)
     result.advisories = advise(run.observations, contract.tolerance)
     result.seconds = time.perf_counter() - clock
     return result

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from contract_tests import generated
+from contract_tests import generated, repro
 from contract_tests.exchange import Stopped, Unsendable
 from contract_tests.result import Failure
 from contract_tests.signer import Signer
@@ -58,7 +58,7 @@ def _failure(request: SignedRequest) -> Failure:
         "g",
         ("p",),
         400,
-        request.curl("http://x/"),
+        repro.curl("http://x/", request.headers.items(), request.body),
         None,
     )
 
