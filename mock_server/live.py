@@ -179,7 +179,10 @@ class Live:
         where = query_filter(type, ticket_id, verdict, since)
         if not isinstance(where, Filter):
             return where
-        start = after if after is not None else _last_event_id()
+        # A reconnecting EventSource repeats the URL it was opened with (`after` and all) and
+        # adds Last-Event-ID: resume after whichever is further on.
+        given = [i for i in (after, _last_event_id()) if i is not None]
+        start = max(given) if given else None
         return StreamingResponse(
             self._events(where, start), media_type="text/event-stream", headers=_STREAM_HEADERS
         )
