@@ -18,6 +18,8 @@ from typing import Any, Final
 
 import yaml
 
+from tests.kit import dockerfile
+
 ROOT: Final = Path(__file__).resolve().parents[2]
 GUIDES: Final = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 TEMPLATES: Final = (
@@ -29,6 +31,11 @@ _FENCE: Final = re.compile(r"^```(sh|bash|shell)\s*\n(.*?)^```", re.MULTILINE | 
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _REDIRECTION: Final = re.compile(r"^[0-9]*(>>?|<)")
 _OPERATORS: Final = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
+# `docker run` options that take a value (the ones a guide might show).
+_DOCKER_VALUED: Final = frozenset(
+    {"-p", "--publish", "-e", "--env", "-v", "--volume", "--name", "--network", "-u", "--user",
+     "-w", "--workdir", "--env-file", "--mount", "--entrypoint"}
+)  # fmt: skip
 _GITLAB_SCRIPTS: Final = ("before_script", "script", "after_script")
 
 
@@ -37,6 +44,7 @@ class Command:
     """One simple shell command, where it was found, and whether it was sent to the background."""
 
     source: str  # e.g. "README.md:18" or "action.yml: Verify the receiver"
+    block: str  # the whole script or fenced block it came from
     text: str
     tokens: tuple[str, ...]
     background: bool
@@ -46,9 +54,14 @@ class Command:
         words = list(self.tokens)
         while words and _ASSIGNMENT.match(words[0]):
             words.pop(0)
-        if not words or Path(words[0]).name != "sms-hook":
+        if words[:2] == ["docker", "run"]:
+            args = _docker_run_arguments(words[2:])
+            if args is None:
+                return None
+        elif words and Path(words[0]).name == "sms-hook":
+            args = words[1:]
+        else:
             return None
-        args = words[1:]
         for index, word in enumerate(args):
             if _REDIRECTION.match(word):
                 return args[:index]
@@ -66,6 +79,18 @@ class Command:
         return found
 
 
+def _docker_run_arguments(words: list[str]) -> list[str] | None:
+    """What `docker run [OPTIONS] sms-hook [ARGS]` passes to the entrypoint (the image's CMD
+    when no ARGS are given); None for another image."""
+    index = 0
+    while index < len(words) and words[index].startswith("-"):
+        index += 2 if words[index] in _DOCKER_VALUED and "=" not in words[index] else 1
+    if index >= len(words) or words[index] != "sms-hook":
+        return None
+    args = words[index + 1 :]
+    return args or dockerfile.only(dockerfile.read(ROOT / "Dockerfile"), "CMD").exec_form()
+
+
 def split(script: str, source: str) -> Iterator[Command]:
     """The simple commands of a shell script (see the module docstring)."""
     joined = re.sub(r"\\\n", " ", script)
@@ -81,8 +106,8 @@ def split(script: str, source: str) -> Iterator[Command]:
         for word in [*tokens, ";"]:
             if word in _OPERATORS:
                 if words:
-                    text = " ".join(words)
-                    yield Command(source, text, tuple(words), background=word == "&")
+                    text = shlex.join(words)
+                    yield Command(source, script, text, tuple(words), background=word == "&")
                 words = []
             else:
                 words.append(word)
