@@ -56,7 +56,8 @@ def run_step(url: str, tmp_path: Path, **given: str) -> tuple[int, dict[str, str
     inputs: dict[str, str] = {
         name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()
     }
-    inputs.update(url=url, secret=TEST_KEY, **given)
+    inputs.update(url=url, secret=TEST_KEY)
+    inputs.update(given)
     venv_bin = tmp_path / "runner-temp" / "sms-hook-venv" / "bin"
     venv_bin.mkdir(parents=True)
     (venv_bin / "sms-hook").symlink_to(SMS_HOOK)
@@ -77,12 +78,14 @@ def run_step(url: str, tmp_path: Path, **given: str) -> tuple[int, dict[str, str
     )  # fmt: skip
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     for name in ("junit", "report-json", "report-html"):  # relative to the workspace
-        outputs[name] = str(workspace / outputs[name])
-    return done.returncode, outputs, summary.read_text()
+        if name in outputs:
+            outputs[name] = str(workspace / outputs[name])
+    return done.returncode, outputs, summary.read_text() if summary.exists() else ""
 
 
 @pytest.fixture(scope="module")
 def mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _require_the_options_it_uses()  # before paying for a mock that no test would use
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")}
     cwd = tmp_path_factory.mktemp("mock")
     with running_mock(["mock", "--journal", ":memory:"], cwd=cwd, env=env) as base:
@@ -114,5 +117,13 @@ def test_a_broken_receiver_fails_the_step_with_verdict_broken_and_keeps_the_repo
 
 def test_an_unreachable_receiver_gives_verdict_error(tmp_path: Path) -> None:
     code, outputs, _ = run_step(f"http://127.0.0.1:{free_port()}/x", tmp_path)
+    assert code == 2
+    assert outputs["verdict"] == "error"
+
+
+def test_an_empty_secret_stops_with_verdict_error_instead_of_using_the_test_key(
+    tmp_path: Path,
+) -> None:
+    code, outputs, _ = run_step("http://127.0.0.1:9/never-reached", tmp_path, secret="")
     assert code == 2
     assert outputs["verdict"] == "error"

@@ -111,7 +111,7 @@ def _node(_: Path) -> list[str]:
 
 
 def _go(work: Path) -> list[str]:
-    need("go", install="apt-get install golang-go")
+    need("go", "gofmt", install="apt-get install golang-go")
     env = {
         **os.environ,
         "GOCACHE": os.environ.get("GOCACHE", str(work / "gocache")),
@@ -121,6 +121,11 @@ def _go(work: Path) -> list[str]:
         "GOFLAGS": "-mod=mod",
     }
     binary = work / "vectors"
+    _build(["go", "vet", "./..."], SNIPPETS / "go", env)
+    unformatted = subprocess.run(
+        ["gofmt", "-l", "."], cwd=SNIPPETS / "go", capture_output=True, text=True, check=True
+    ).stdout
+    assert not unformatted, f"not gofmt-formatted: {unformatted}"
     _build(["go", "build", "-o", str(binary), "./cmd/vectors"], SNIPPETS / "go", env)
     return _run([str(binary)], SNIPPETS / "go")
 
