@@ -36,7 +36,8 @@ def judge(
     ignored); `headers` maps lower-case names to values.
     """
     if error is not None:
-        return error_kind(error), f"{type(error).__name__}: {error}".rstrip(": ")[:_PREVIEW]
+        cause = unwrap(error)
+        return error_kind(cause), f"{type(cause).__name__}: {cause}".rstrip(": ")[:_PREVIEW]
     if not status:
         return DROPPED, "no status line"
     problems = response.acceptance_problems(contract, status, headers, body)
@@ -44,6 +45,14 @@ def judge(
         return None, ""
     kind = BAD_SUCCESS if status == contract.success_status else f"status {status}"
     return kind, f"{'; '.join(problems)}; body {preview(body)}"
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The error underneath geventhttpclient's wrappers (`RetriesExceeded(original=...)`)."""
+    seen = 0
+    while isinstance(getattr(error, "original", None), BaseException) and seen < 5:
+        error, seen = error.original, seen + 1  # type: ignore[attr-defined]
+    return error
 
 
 def error_kind(error: BaseException) -> str:
