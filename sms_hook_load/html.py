@@ -32,6 +32,8 @@ ul.reasons{margin:8px 0;padding-left:20px}ul.reasons li{overflow-wrap:anywhere}
 figure{margin:0;background:#fff;border:1px solid #d9dce3;border-radius:6px;padding:8px}
 figcaption{color:#4a5162;font-size:.85rem;margin-bottom:4px}
 svg{display:block;width:100%;height:auto}
+svg.narrow{display:none}
+@media (max-width:640px){svg.wide{display:none}svg.narrow{display:block}}
 .legend span{display:inline-block;margin-right:12px;font-size:.85rem}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 .table-wrap{overflow-x:auto;max-width:100%}
@@ -47,6 +49,8 @@ _OK_COLOUR: Final = "#2f8f4e"
 _BREAK_COLOUR: Final = "#c62828"
 _TARGET_COLOUR: Final = "#1f4fa3"
 _W: Final = 1000
+_NARROW_W: Final = 420
+"""Phones get their own drawing of each chart, so its labels stay legible (CSS picks one)."""
 _H: Final = 260
 _PAD_L: Final = 64
 _PAD_B: Final = 28
@@ -84,22 +88,22 @@ def _cards(report: dict[str, Any]) -> str:
     )
 
 
-def _axis(top: float, unit: str) -> str:
+def _axis(top: float, unit: str, w: int) -> str:
     parts = []
     for i in range(5):
         value = top * i / 4
         y = _PAD_T + (_H - _PAD_T - _PAD_B) * (1 - i / 4)
         parts.append(
-            f'<line x1="{_PAD_L}" y1="{y:.1f}" x2="{_W}" y2="{y:.1f}" stroke="#e3e5ea"/>'
+            f'<line x1="{_PAD_L}" y1="{y:.1f}" x2="{w}" y2="{y:.1f}" stroke="#e3e5ea"/>'
             f'<text x="{_PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
             f'fill="#4a5162">{escape(_num(value))}{unit}</text>'
         )
     return "".join(parts)
 
 
-def _x_labels(count: int) -> str:
-    step = max(1, round(count / 10))
-    width = (_W - _PAD_L) / max(count, 1)
+def _x_labels(count: int, w: int) -> str:
+    step = max(1, round(count / (10 if w == _W else 4)))
+    width = (w - _PAD_L) / max(count, 1)
     return "".join(
         f'<text x="{_PAD_L + width * (t + 0.5):.1f}" y="{_H - 8}" text-anchor="middle" '
         f'font-size="13" fill="#4a5162">{t}s</text>'
@@ -107,12 +111,16 @@ def _x_labels(count: int) -> str:
     )
 
 
-def _answers_chart(report: dict[str, Any]) -> str:
+def _svg_id(name: str, w: int) -> str:
+    return f'id="{name}" class="wide"' if w == _W else f'id="{name}-narrow" class="narrow"'
+
+
+def _answers_chart(report: dict[str, Any], w: int) -> str:
     series = report["series"]
     target = float(report["rate"]["target"])
     top = max([target * 1.1, *(s["answered"] for s in series), 1.0])
     plot_h = _H - _PAD_T - _PAD_B
-    width = (_W - _PAD_L) / max(len(series), 1)
+    width = (w - _PAD_L) / max(len(series), 1)
     bars = []
     for s in series:
         x = _PAD_L + width * s["t"]
@@ -136,21 +144,21 @@ def _answers_chart(report: dict[str, Any]) -> str:
             )
     target_y = _PAD_T + plot_h * (1 - target / top)
     return (
-        f'<svg id="answers" viewBox="0 0 {_W} {_H}" role="img" '
+        f'<svg {_svg_id("answers", w)} viewBox="0 0 {w} {_H}" role="img" '
         f'aria-label="answers per second: successes and breaks against the target rate">'
-        f"{_axis(top, '/s')}{''.join(bars)}"
-        f'<line x1="{_PAD_L}" y1="{target_y:.1f}" x2="{_W}" y2="{target_y:.1f}" '
+        f"{_axis(top, '/s', w)}{''.join(bars)}"
+        f'<line x1="{_PAD_L}" y1="{target_y:.1f}" x2="{w}" y2="{target_y:.1f}" '
         f'stroke="{_TARGET_COLOUR}" stroke-width="2" stroke-dasharray="8 5"/>'
-        f"{_x_labels(len(series))}</svg>"
+        f"{_x_labels(len(series), w)}</svg>"
     )
 
 
-def _latency_chart(report: dict[str, Any]) -> str:
+def _latency_chart(report: dict[str, Any], w: int) -> str:
     series = report["series"]
     expect = report["latency_ms"]["expect_p99"]
     top = max([*(s["p99_ms"] for s in series), float(expect or 0) * 1.1, 1.0]) * 1.05
     plot_h = _H - _PAD_T - _PAD_B
-    width = (_W - _PAD_L) / max(len(series), 1)
+    width = (w - _PAD_L) / max(len(series), 1)
     points = " ".join(
         f"{_PAD_L + width * (s['t'] + 0.5):.1f},{_PAD_T + plot_h * (1 - s['p99_ms'] / top):.1f}"
         for s in series
@@ -160,14 +168,15 @@ def _latency_chart(report: dict[str, Any]) -> str:
     if expect is not None:
         y = _PAD_T + plot_h * (1 - expect / top)
         limit = (
-            f'<line x1="{_PAD_L}" y1="{y:.1f}" x2="{_W}" y2="{y:.1f}" stroke="{_BREAK_COLOUR}" '
+            f'<line x1="{_PAD_L}" y1="{y:.1f}" x2="{w}" y2="{y:.1f}" stroke="{_BREAK_COLOUR}" '
             f'stroke-width="2" stroke-dasharray="8 5"/>'
         )
     return (
-        f'<svg id="latency" viewBox="0 0 {_W} {_H}" role="img" aria-label="p99 latency per second">'
-        f"{_axis(top, ' ms')}{limit}"
+        f'<svg {_svg_id("latency", w)} viewBox="0 0 {w} {_H}" role="img" '
+        'aria-label="p99 latency per second">'
+        f"{_axis(top, ' ms', w)}{limit}"
         f'<polyline points="{points}" fill="none" stroke="{_TARGET_COLOUR}" stroke-width="2.5"/>'
-        f"{_x_labels(len(series))}</svg>"
+        f"{_x_labels(len(series), w)}</svg>"
     )
 
 
@@ -180,7 +189,7 @@ def _breaks(report: dict[str, Any]) -> str:
     rows = []
     for item in report["breaks"]:
         examples = "".join(
-            f"<li>{escape(e['type'])} <code>{escape(str(e['key']))}</code> at {e['at']:g} s"
+            f"<li>{escape(e['type'])} <code>{escape(str(e['key']))}</code> at {e['at']:.2f} s"
             f" ({e['latency_ms']:g} ms): {escape(str(e['detail']))}</li>"
             for e in item["examples"]
         )
@@ -241,11 +250,11 @@ process{"es" if report["processes"] > 1 else ""}
 <div class="cards">{_cards(report)}</div>
 <h2>Answers per second</h2>
 <figure><figcaption>Each bar is one second of the run (by when requests were sent).</figcaption>
-{legend}{_answers_chart(report)}</figure>
+{legend}{_answers_chart(report, _W)}{_answers_chart(report, _NARROW_W)}</figure>
 <h2>p99 latency per second</h2>
 <figure><figcaption>99th percentile answer time of the requests sent in each second
 {"(dashed: --expect-p99)" if report["latency_ms"]["expect_p99"] is not None else ""}.</figcaption>
-{_latency_chart(report)}</figure>
+{_latency_chart(report, _W)}{_latency_chart(report, _NARROW_W)}</figure>
 <h2>Breaks by kind</h2>
 {_breaks(report)}
 {_series_table(report)}

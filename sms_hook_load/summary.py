@@ -31,8 +31,8 @@ def summarise(
         reasons.append("no notification was answered")
     if breaks:
         total = sum(breaks.values())
-        kinds = ", ".join(f"{kind} ×{n}" for kind, n in breaks.most_common())
-        reasons.append(f"{total} of {answered} answers broke the contract ({kinds})")
+        kinds = ", ".join(f"{kind} ×{n:,}" for kind, n in breaks.most_common())
+        reasons.append(f"{total:,} of {answered:,} answers broke the contract ({kinds})")
     if settings.expect_p99_ms is not None and p99 > settings.expect_p99_ms:
         reasons.append(
             f"p99 latency {p99:g} ms is above --expect-p99 {settings.expect_p99_ms:g} ms"
