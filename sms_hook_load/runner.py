@@ -14,6 +14,7 @@ import base64
 import contextlib
 import logging
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -117,6 +118,12 @@ def run(settings: LoadSettings, secret: str) -> dict[str, Any]:
     return summary.summarise(settings, tally, elapsed, notes)
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _drive(
     env: Environment,
     runner: locust.runners.Runner,
@@ -128,6 +135,7 @@ def _drive(
     started = time.time()
     if shared is not None:
         shared.started_at = started
+        shared.cpu_at_start = cpu_seconds()
     users = settings.user_count
     runner.start(users, spawn_rate=users)
     deadline = started + settings.duration
@@ -136,6 +144,8 @@ def _drive(
         progress.update(time.time() - started, live())
     elapsed = time.time() - started
     runner.stop()
+    if shared is not None:
+        shared.tally.cpu_seconds += cpu_seconds() - shared.cpu_at_start
     progress.finish()
     if not isinstance(runner, locust.runners.MasterRunner):
         runner.quit()
@@ -226,6 +236,7 @@ def run_worker(master_host: str, master_port: int, secret: str) -> None:
         environment.stop_timeout = settings.timeout + 1
         NotificationSender.configure(shared, settings.rate / settings.user_count)
         state["shared"] = shared
+        shared.cpu_at_start = cpu_seconds()
 
     def on_report(client_id: str, data: dict[str, Any]) -> None:
         if "shared" in state:
@@ -233,7 +244,9 @@ def run_worker(master_host: str, master_port: int, secret: str) -> None:
 
     def on_stop(environment: Environment, **_: Any) -> None:
         if "shared" in state:
-            worker.send_message(FINAL_MESSAGE, state["shared"].tally.drain())
+            shared = state["shared"]
+            shared.tally.cpu_seconds += cpu_seconds() - shared.cpu_at_start
+            worker.send_message(FINAL_MESSAGE, shared.tally.drain())
         # Every user has stopped; Locust would now idle for stop_timeout before saying "ready".
         environment.stop_timeout = 0
 

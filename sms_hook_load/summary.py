@@ -73,6 +73,7 @@ def summarise(
         "rate": {"target": settings.rate, "achieved": round(achieved, 1)},
         "requests": {"answered": answered, "ok": tally.ok, "budget": settings.budget},
         "by_type": dict(tally.by_type),
+        "sender_cpu_seconds": round(tally.cpu_seconds, 3),
         "latency_ms": {
             "p50": percentile(latency, 0.50),
             "p95": percentile(latency, 0.95),

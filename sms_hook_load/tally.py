@@ -60,6 +60,8 @@ class Tally:
     seconds: dict[int, Second] = field(default_factory=dict)
     by_type: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
+    """CPU time the sending processes spent while sending (the bench divides it by answers)."""
 
     def record(
         self,
@@ -108,6 +110,7 @@ class Tally:
         for second, row in other.seconds.items():
             self.seconds.setdefault(second, Second()).merge(row)
         self.by_type.update(other.by_type)
+        self.cpu_seconds += other.cpu_seconds
         for kind, examples in other.examples.items():
             kept = self.examples.setdefault(kind, [])
             kept.extend(examples[: EXAMPLES_PER_KIND - len(kept)])
@@ -116,7 +119,7 @@ class Tally:
     def drain(self) -> dict[str, Any]:
         """Return everything gathered so far as JSON-able data, and start afresh."""
         data = to_data(self)
-        self.seconds, self.by_type, self.examples = {}, Counter(), {}
+        self.seconds, self.by_type, self.examples, self.cpu_seconds = {}, Counter(), {}, 0.0
         return data
 
 
@@ -134,6 +137,7 @@ def to_data(tally: Tally) -> dict[str, Any]:
         },
         "by_type": dict(tally.by_type),
         "examples": tally.examples,
+        "cpu_seconds": tally.cpu_seconds,
     }
 
 
@@ -152,4 +156,5 @@ def from_data(data: dict[str, Any]) -> Tally:
         seconds=seconds,
         by_type=Counter({str(k): int(v) for k, v in data["by_type"].items()}),
         examples={str(k): list(v) for k, v in data["examples"].items()},
+        cpu_seconds=float(data.get("cpu_seconds", 0.0)),
     )
