@@ -4,7 +4,7 @@ A ticket is opened (`ticket_status` open/pending), its bets are resulted one by 
 (`bet_result`), then the ticket itself is resulted (`ticket_status` resulted with the outcome its
 bets imply); `otp` messages are interleaved. Only the chosen types are emitted, in that order.
 Fields are built from the contract's example for the type, so the field list and order come from
-the OpenAPI document, and encoded with `sms_hook.delivery.encode` (the bytes that are signed).
+the OpenAPI document, and encoded by `sms_hook.signing.canonical_body` (the bytes sent and signed).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sms_hook import delivery
+from sms_hook import signing
 from sms_hook.contract import Contract
 
 TICKET_TYPES: Final = ("ticket_status", "bet_result")
@@ -49,6 +49,7 @@ class Traffic:
         if unknown or not types:
             raise ValueError(f"types: {unknown or 'none'} not in {list(contract.types)}")
         self.contract = contract
+        self.field_order = contract.field_order  # computed once: it is read for every body
         self.types = tuple(types)
         self.random = random.Random(seed)  # noqa: S311 - test data, not secrets
         self.pending: deque[Outgoing] = deque()
@@ -99,7 +100,8 @@ class Traffic:
         notification = self.contract.example(type_name)
         notification["data"].update(data)
         key = str(data.get("ticket_id") or data.get("msisdn"))
-        self.pending.append(Outgoing(type_name, key, delivery.encode(self.contract, notification)))
+        body = signing.canonical_body(notification, self.field_order)
+        self.pending.append(Outgoing(type_name, key, body))
 
     def _ticket_id(self) -> str:
         # 24 hex digits like the documentation's ids; random bytes keep workers from colliding.
