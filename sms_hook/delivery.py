@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,25 +20,11 @@ DEFAULT_TIMEOUT: Final = 10.0
 
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
-    """The exact headers and body bytes of one request, as sent."""
+    """The exact headers and body bytes of one request, as sent (`sms_hook.repro` makes
+    the curl that sends it again)."""
 
     headers: Mapping[str, str]
     body: bytes
-
-    def curl(self, url: str) -> str:
-        """Return a copy-paste `curl` command that sends exactly these headers and bytes."""
-        parts = ["curl", "-sS", "-i", "-X", "POST", shlex.quote(url)]
-        for name, value in self.headers.items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
-        try:
-            text = self.body.decode("utf-8")
-            printable = text.isprintable() or all(c.isprintable() or c in "\n\t " for c in text)
-        except UnicodeDecodeError:
-            printable = False
-        if printable:
-            return " ".join([*parts, "--data-binary", shlex.quote(text)])
-        escaped = "".join(f"\\x{b:02x}" for b in self.body)
-        return f"printf '{escaped}' | " + " ".join([*parts, "--data-binary", "@-"])
 
 
 @dataclass(frozen=True, slots=True)
