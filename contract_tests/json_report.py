@@ -35,6 +35,7 @@ def as_dict(result: Result) -> dict[str, Any]:
         "rate_limited": result.rate_limited,
         "conforms": result.conforms,
         "stopped": result.stopped,
+        "left_out": result.left_out,
         "broken_rules": result.broken_rules(),
         "rules": {
             rule: {"summary": BY_ID[rule].summary, "advisory": BY_ID[rule].advisory, "types": types}

@@ -57,6 +57,8 @@ class Result:
     advisories: list[Advisory] = field(default_factory=list)
     stopped: str | None = None
     """Why the run stopped before sending everything, if it did."""
+    left_out: str | None = None
+    """What the --max-time budget left out of the generated cases, if anything (not a failure)."""
 
     @property
     def conforms(self) -> bool:

@@ -173,12 +173,29 @@ def test_send_to_a_closed_port_is_a_connection_problem_with_exit_2() -> None:
         (["otp", "ftp://127.0.0.1/"], "is not an http:// or https:// URL with a host"),
         (["otp", "http://[::1"], "is not an http:// or https:// URL with a host"),
         (["otp", "http:///hook"], "is not an http:// or https:// URL with a host"),
-        (["otp", "http://127.0.0.1:1/", "--timeout", "-1"], "-1.0 is not in the range x>0"),
-        (["otp", "http://127.0.0.1:1/", "--timeout", "0"], "0.0 is not in the range x>0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "-1"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "0"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "nan"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "inf"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "1e308"], "at most 86400"),
+        (["otp", "http://127.0.0.1:1/", "--bogus"], "No such option"),
+        (["otp"], "Missing argument 'URL'"),
+        (
+            ["bet_result", "http://127.0.0.1:1/", "--set", "data.event_id:=NaN"],
+            "NaN is not a JSON value",
+        ),
+        (
+            ["bet_result", "http://127.0.0.1:1/", "--set", "data.event_id:=1e999"],
+            "1e999 is beyond what a JSON number can carry",
+        ),
+        (["otp", "http://127.0.0.1:1/", "--body", "/proc/self/mem"], "cannot be read"),
+        (["otp", "http://127.0.0.1:1/", "--secret", "\udcff\udcfe"], "not valid UTF-8 text"),
+        (["otp", "http://u:pw@[::1"], "'http://***@[::1' is not an http"),
     ],
 )
 def test_send_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
     code, out = send(*args)
     assert code == 2
     assert message in out
-    assert "Traceback" not in out
+    assert len(out.splitlines()) == 1, out
+    assert "Usage:" not in out

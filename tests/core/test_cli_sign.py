@@ -109,13 +109,26 @@ def test_sign_notes_keys_out_of_the_platform_order() -> None:
         (["sign", "--example", "refund"], "'refund' is not a notification type"),
         (["sign", "--example", "otp", "--timestamp", "soon"], "'soon' is not a unix time"),
         (["sign", "/no/such/file.json"], "No such file or directory"),
+        (["sign", "--bogus"], "sms-hook sign: No such option '--bogus'"),
+        (["sign", "/proc/self/mem"], "/proc/self/mem: cannot be read"),
+        (["sign", "--example", "otp", "--timestamp", "1" * 5000], "(5000 characters)"),
+        (["sign", "--example", "otp", "--timestamp", "1" * 19], "1 to 18 ASCII digits"),
+        (["sign", "--example", "otp", "--timestamp", "١٢٣"], "is not a unix time"),
     ],
 )
 def test_sign_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
     code, out = run(*args, "--secret", "k")
     assert code == 2
     assert message in out
-    assert "Traceback" not in out
+    assert len(out.splitlines()) == 1, out
+    assert "Usage:" not in out
+
+
+def test_sign_refuses_a_secret_that_is_not_text_in_one_line() -> None:
+    code, out = run("sign", "--example", "otp", "--secret", "\udcff\udcfe")
+    assert code == 2
+    assert "--secret / SMS_HOOK_SECRET: not valid UTF-8 text" in out
+    assert len(out.splitlines()) == 1, out
 
 
 def test_the_installed_console_script_signs_from_any_directory(tmp_path: Path) -> None:
