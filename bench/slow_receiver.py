@@ -45,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         first = verdict.binding[0] if verdict.binding else verdict.findings[0]
         self._answer(first.status, {"title": "rejected", "detail": str(first)})
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # readiness (bench/servers.py polls a GET)
         self._answer(200, {"message": "up"})
 
     def _answer(self, status: int, payload: dict[str, str]) -> None:

@@ -54,7 +54,7 @@ def summary(result: Result, *, details: int = DETAILS_PER_CELL) -> list[Line]:
             ),
         )
     if result.left_out:
-        lines.insert(2, Line(f"budget: {result.left_out}", "warn"))
+        lines.insert(2, Line(f"note: {result.left_out}", "warn"))
     lines += table(result)
     if result.failures and details > 0:
         lines += [Line(""), Line("Failures", "bold")]

@@ -33,7 +33,7 @@ import secrets
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final, Protocol, runtime_checkable
@@ -255,8 +255,11 @@ class Lane:
         if probe.advisory is not None:
             status = exchange.answer.status if exchange.answer is not None else None
             self.observe(probe.advisory, probe.type, probe.title, status)
-        if probe.rule == "accept-valid" and exchange.answer is not None:
-            self._run.accepted |= exchange.answer.status == 200
+        answer = exchange.answer
+        if answer is not None:
+            if probe.rule == "accept-valid":
+                self._run.accepted |= answer.status == 200
+            self._run.heard |= not (300 <= answer.status < 400 or answer.status in (404, 405))
         return exchange
 
 
@@ -283,6 +286,9 @@ class _Run:
         self.observations: list[Observation] = []
         self.accepted = False
         """True once a valid notification of the battery was accepted (200)."""
+        self.heard = False
+        """True once a battery probe got an answer that is not a redirect, 404 or 405: a
+        receiver of the contract is there (else the generated cases would learn nothing)."""
 
     def _advance(self) -> None:
         with self.lock:
@@ -316,28 +322,53 @@ class _Run:
         try:
             if items:
                 item(0)
-            parallel = self.settings.concurrency > 1 and self.sender.answered > 0
-            if not parallel:  # one at a time; generated cases only if anything answered
-                for index in range(1, len(items)):
-                    item(index)
-                if self.sender.answered > 0:
-                    self.generate(streams, started, drawn)
+            rest = range(1, len(items))
+            if self.heard:  # a receiver answered: the generated cases go out meanwhile
+                self._pool(item, rest, meanwhile=lambda: self.generate(streams, started, drawn))
                 return
-            with ThreadPoolExecutor(
-                max_workers=self.settings.concurrency - 1, thread_name_prefix="verify"
-            ) as pool:
-                futures = [pool.submit(item, index) for index in range(1, len(items))]
-                try:
-                    self.generate(streams, started, drawn)
-                finally:
-                    errors = [f.exception() for f in futures]
-            for error in errors:
-                if error is not None:
-                    raise error
+            self._pool(item, rest)
+            if self.heard:
+                self.generate(streams, started, drawn)
+            elif streams and self.sender.answered:
+                self.result.left_out = (
+                    "the generated cases were not sent: every answer to the battery was a "
+                    "redirect, 404 or 405 (no receiver of the contract answered at this URL)"
+                )
         finally:
             for record in (*records, drawn):
                 self.result.failures += record.failures
                 self.observations += record.observations
+
+    def _pool(
+        self,
+        task: Callable[[int], None],
+        indexes: Iterable[int],
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
+        """Run `task(i)` for each index on the run's workers, and `meanwhile()` on this thread.
+
+        With `concurrency` N, N - 1 workers when something runs meanwhile (it has a connection
+        of its own), N otherwise; 1 runs everything here, in order. The first `Stopped` (or
+        other error) of a worker is raised once every task has ended.
+        """
+        todo = list(indexes)
+        workers = self.settings.concurrency - (meanwhile is not None)
+        if workers < 1 or not todo:
+            for index in todo:
+                task(index)
+            if meanwhile is not None:
+                meanwhile()
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify") as pool:
+            futures = [pool.submit(task, index) for index in todo]
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            finally:
+                errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
 
     def generate(self, streams: list[generated.Stream], started: float, record: _Record) -> None:
         """Draw, send and judge the generated cases, stream after stream, from this thread.

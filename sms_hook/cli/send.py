@@ -150,15 +150,13 @@ def _show(answer: Answer) -> None:
         if name in answer.headers:
             click.echo(f"< {name}: {answer.headers[name][:SHOWN]}")
     text = answer.body.decode("utf-8", errors="backslashreplace")
-    shown = text if len(text) <= SHOWN else f"{text[:SHOWN]}…"
-    click.echo(f"< {shown}")
     if answer.discarded:
-        click.echo(
-            "sms-hook: note: the answer's body is longer than 1 MiB: the rest was discarded unread",
-            err=True,
-        )
+        more = " (longer than 1 MiB: the rest was discarded unread)"
     elif len(text) > SHOWN:
-        click.echo(f"sms-hook: note: the answer's body is {len(text)} characters long", err=True)
+        more = f" ({len(text)} characters; {SHOWN} shown)"
+    else:
+        more = ""
+    click.echo(f"< {text[:SHOWN]}{'…' if more else ''}{more}")
 
 
 def _wrong_path(answer: Answer) -> str | None:

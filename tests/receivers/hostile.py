@@ -76,7 +76,10 @@ class _Handler(socketserver.BaseRequestHandler):
         with contextlib.suppress(OSError, ssl.SSLError):
             if server.tls is not None:
                 conn = server.tls.wrap_socket(conn, server_side=True)
-            server.behaviour(server, conn)
+            try:
+                server.behaviour(server, conn)
+            finally:
+                conn.close()
 
 
 def _drip(server: _Server, conn: socket.socket) -> None:
