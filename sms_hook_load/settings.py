@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 SECRET_ENV: Final = "SMS_HOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
-USER_RATE: Final = 20.0
+USER_RATE: Final = 10.0
 """Requests per second one simulated sender aims at by default: with one request in flight per
-sender, a receiver may take up to 1/20 s = 50 ms per answer before the target rate is missed."""
+sender, a receiver may take up to 1/10 s = 100 ms per answer before the target rate is missed."""
 
 
 @dataclass(frozen=True, slots=True)

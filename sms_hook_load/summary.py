@@ -41,7 +41,8 @@ def summarise(
         notes.append(
             f"achieved {achieved:,.0f}/s, {achieved / settings.rate:.0%} of the target "
             f"{settings.rate:,.0f}/s: the receiver answered too slowly for "
-            f"{settings.user_count} senders, or the sending machine was the limit"
+            f"{settings.user_count} senders (add --users), or the sending machine was the "
+            "limit (add --workers)"
         )
     last = max(tally.seconds, default=-1)
     series: list[dict[str, Any]] = []

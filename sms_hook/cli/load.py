@@ -147,7 +147,7 @@ Exit codes: 0 every answer kept the contract, 1 a break or p99 above --expect-p9
 @click.option(
     "--users",
     type=click.IntRange(min=1),
-    help="Simulated senders, one request in flight each [default: one per 20/s of --rate].",
+    help="Simulated senders, one request in flight each [default: one per 10/s of --rate].",
 )
 @click.option(
     "--workers",
