@@ -106,15 +106,14 @@ def run(settings: LoadSettings, secret: str) -> dict[str, Any]:
         shared = prepare(settings, secret, budget=settings.budget)
         NotificationSender.configure(shared, per_user)
         runner: locust.runners.Runner = env.create_local_runner()
-        started, elapsed = _drive(env, runner, settings, lambda: shared.tally, shared)
+        elapsed = _drive(runner, settings, lambda: shared.tally, shared)
         tally = shared.tally
     else:
         prepare(settings, secret, budget=0)  # the self-check, before any worker starts
         NotificationSender.configure(Shared(settings, contract_module.load(), "", "/", 0), per_user)
         tally = Tally()
         with _master(env, settings, secret, tally) as master:
-            started, elapsed = _drive(env, master, settings, lambda: tally, None)
-    del started
+            elapsed = _drive(master, settings, lambda: tally, None)
     return summary.summarise(settings, tally, elapsed, notes)
 
 
@@ -125,12 +124,11 @@ def cpu_seconds() -> float:
 
 
 def _drive(
-    env: Environment,
     runner: locust.runners.Runner,
     settings: LoadSettings,
     live: Any,
     shared: Shared | None,
-) -> tuple[float, float]:
+) -> float:
     progress = Progress(settings.duration, settings.rate)
     started = time.time()
     if shared is not None:
@@ -149,7 +147,7 @@ def _drive(
     progress.finish()
     if not isinstance(runner, locust.runners.MasterRunner):
         runner.quit()
-    return started, elapsed
+    return elapsed
 
 
 @contextlib.contextmanager

@@ -87,7 +87,7 @@ def summarise(
                 "kind": kind,
                 "count": n,
                 "first_at_s": first_break[kind],
-                "examples": tally.examples.get(kind, []),
+                "examples": sorted(tally.examples.get(kind, []), key=lambda e: float(e["at"])),
             }
             for kind, n in breaks.most_common()
         ],
