@@ -265,8 +265,8 @@ def load(
         child.stdin.close()
         code = child.wait()
     except KeyboardInterrupt:
-        child.wait()
-        raise
+        # The child got the same Ctrl-C, stops its senders and says "interrupted" itself.
+        code = child.wait()
     sys.exit(code if code >= 0 else EXIT_USAGE)
 
 
