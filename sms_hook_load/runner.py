@@ -44,6 +44,8 @@ LOCAL_WORKER_WAIT: Final = 30.0
 REMOTE_WORKER_WAIT: Final = 120.0
 FINAL_WAIT: Final = 10.0
 SELF_CHECK: Final = 12
+FILES_RESERVE: Final = 64
+"""Open files a sending process needs besides one connection per sender (Locust, logs, pipes)."""
 # Workers report every second (Locust's default is 3 s) so the master's progress line is live.
 locust.runners.WORKER_REPORT_INTERVAL = 1.0
 
@@ -69,8 +71,26 @@ def split_url(url: str) -> tuple[str, str, dict[str, str]]:
     return base, path, headers
 
 
+def ensure_open_files(users: int) -> None:
+    """Raise the open-file limit for `users` connections, or refuse: a sender that runs out of
+    file descriptors would report its own failures as the receiver's dropped connections."""
+    needed = users + FILES_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raise LoadError(
+            f"--users: {users} senders in one process need {needed} open files, the limit is "
+            f"{soft} (ulimit -n); use fewer --users or more --workers"
+        )
+
+
 def prepare(settings: LoadSettings, secret: str, *, budget: int) -> Shared:
     """Everything one sending process needs, after checking that what it sends is valid."""
+    ensure_open_files(settings.users_per_process)
     contract = contract_module.load()
     _, path, extra_headers = split_url(settings.url)
     shared = Shared(settings, contract, secret, path, budget, extra_headers)
