@@ -17,6 +17,11 @@ RATE_SHORTFALL: Final = 0.95
 """Below this fraction of the target rate the report says the target was missed."""
 
 
+def per_second(rate: float) -> str:
+    """A rate as people read it: 5,000/s, 12.5/s, 0.15/s."""
+    return f"{rate:,.0f}/s" if rate >= 100 else f"{rate:.3g}/s"
+
+
 def summarise(
     settings: LoadSettings, tally: Tally, elapsed: float, notes: list[str]
 ) -> dict[str, Any]:
@@ -39,8 +44,8 @@ def summarise(
         )
     if achieved < settings.rate * RATE_SHORTFALL and answered:
         notes.append(
-            f"achieved {achieved:,.0f}/s, {achieved / settings.rate:.0%} of the target "
-            f"{settings.rate:,.0f}/s: the receiver answered too slowly for "
+            f"achieved {per_second(achieved)}, {achieved / settings.rate:.0%} of the target "
+            f"{per_second(settings.rate)}: the receiver answered too slowly for "
             f"{settings.user_count} senders (add --users), or the sending machine was the "
             "limit (add --workers)"
         )
@@ -103,7 +108,7 @@ def text(report: dict[str, Any]) -> list[str]:
         f"  {req['answered']:,} notifications in {report['duration_s']:g} s from "
         f"{report['senders']} senders in {report['processes']} process"
         f"{'es' if report['processes'] > 1 else ''}; {req['ok']:,} answered 200",
-        f"  rate     target {rate['target']:,.0f}/s, achieved {rate['achieved']:,.1f}/s",
+        f"  rate     target {per_second(rate['target'])}, achieved {per_second(rate['achieved'])}",
         f"  latency  p50 {lat['p50']:g} ms  p95 {lat['p95']:g} ms  p99 {lat['p99']:g} ms  "
         f"max {lat['max']:g} ms",
     ]
