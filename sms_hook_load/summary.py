@@ -106,7 +106,8 @@ def text(report: dict[str, Any]) -> list[str]:
     lines = [
         f"sms-hook load: {report['url']}  {', '.join(report['types'])}",
         f"  {req['answered']:,} notifications in {report['duration_s']:g} s from "
-        f"{report['senders']} senders in {report['processes']} process"
+        f"{report['senders']} sender{'s' if report['senders'] != 1 else ''} "
+        f"in {report['processes']} process"
         f"{'es' if report['processes'] > 1 else ''}; {req['ok']:,} answered 200",
         f"  rate     target {per_second(rate['target'])}, achieved {per_second(rate['achieved'])}",
         f"  latency  p50 {lat['p50']:g} ms  p95 {lat['p95']:g} ms  p99 {lat['p99']:g} ms  "
