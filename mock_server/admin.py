@@ -1,20 +1,26 @@
 """The admin API's handlers (`openapi/admin.yaml`): read and clear the journal, serve the page.
 
 Handlers are plain async functions returning `(body, status[, headers])`, resolved from the
-document's operationIds by `Admin.handlers()`. They are async so that they run on the event loop,
-the one place that touches the journal's connection.
+document's operationIds by `Admin.handlers()`. Journal queries run in a small thread pool, each
+thread on its own SQLite connection, so that a slow query (a count over 200k rows) never holds up
+the event loop that answers notifications; a journal in memory has only the one connection, so
+its queries run on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
+import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from mock_server.journal import Entry, Filter, Journal, Verdict
+from mock_server.recorder import Recorder
 
 _PROBLEM: Final = {"Content-Type": "application/problem+json"}
 _JSON: Final = {"Content-Type": "application/json"}
@@ -23,6 +29,8 @@ _JSON: Final = {"Content-Type": "application/json"}
 _PAGE_HEADERS: Final = {"Content-Type": "text/html", "Cache-Control": "no-store"}
 
 Answer = tuple[Any, int] | tuple[Any, int, dict[str, str]]
+QUERY_THREADS: Final = 2
+_T = TypeVar("_T")
 
 
 def page() -> str:
@@ -33,9 +41,25 @@ def page() -> str:
 class Admin:
     """The admin API over one journal."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, recorder: Recorder) -> None:
         self.journal = journal
+        self.recorder = recorder
         self._page = page()
+        self._pool = (
+            ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="journal-query")
+            if journal.shared
+            else None
+        )
+
+    async def _query(self, query: Callable[..., _T], *args: Any) -> _T:
+        if self._pool is None:
+            return query(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, query, *args)
+
+    def close(self) -> None:
+        """Stop the query threads (after the server stopped taking requests)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def handlers(self) -> dict[str, Callable[..., Any]]:
         """Map the admin document's operationIds to handlers."""
@@ -53,15 +77,15 @@ class Admin:
         return self._page, 200, _PAGE_HEADERS
 
     async def health(self) -> Answer:
-        return (
-            {
-                "status": "ok",
-                "notifications": self.journal.count(),
-                "journal": self.journal.location,
-            },
-            200,
-            _JSON,
-        )
+        body: dict[str, Any] = {"status": "ok", "journal": self.journal.location}
+        problem = self.recorder.problem
+        if problem is not None:
+            body.update(status="degraded", problem=f"journal unavailable: {problem}")
+        try:
+            body["notifications"] = await self._query(self.journal.count)
+        except sqlite3.Error as exc:
+            body.update(status="degraded", notifications=None, problem=f"journal: {exc}")
+        return body, 200, _JSON
 
     async def list_notifications(
         self,
@@ -75,12 +99,12 @@ class Admin:
         where = _filter(type, ticket_id, verdict, since)
         if isinstance(where, tuple):
             return where
-        items = [record(e) for e in self.journal.entries(where, limit=limit, offset=offset)]
-        return (
-            {"items": items, "count": self.journal.count(where), "limit": limit, "offset": offset},
-            200,
-            _JSON,
-        )
+        entries, count = await self._query(self._page_of, where, limit, offset)
+        items = [record(e) for e in entries]
+        return {"items": items, "count": count, "limit": limit, "offset": offset}, 200, _JSON
+
+    def _page_of(self, where: Filter, limit: int, offset: int) -> tuple[list[Entry], int]:
+        return self.journal.entries(where, limit=limit, offset=offset), self.journal.count(where)
 
     async def count_notifications(
         self,
@@ -92,10 +116,10 @@ class Admin:
         where = _filter(type, ticket_id, verdict, since)
         if isinstance(where, tuple):
             return where
-        return {"count": self.journal.count(where)}, 200, _JSON
+        return {"count": await self._query(self.journal.count, where)}, 200, _JSON
 
     async def get_notification(self, id: int) -> Answer:
-        entry = self.journal.get(id)
+        entry = await self._query(self.journal.get, id)
         if entry is None:
             return problem(
                 404,
@@ -105,7 +129,7 @@ class Admin:
         return record(entry), 200, _JSON
 
     async def clear_notifications(self) -> Answer:
-        return {"deleted": self.journal.clear()}, 200, _JSON
+        return {"deleted": await self._query(self.journal.clear)}, 200, _JSON
 
 
 def problem(status: int, title: str, detail: str) -> Answer:

@@ -37,6 +37,7 @@ from mock_server.admin import Admin
 from mock_server.faults import Faults
 from mock_server.journal import Journal
 from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
+from mock_server.recorder import Recorder
 from mock_server.settings import Settings
 from sms_hook import contract as contract_module
 from sms_hook import response
@@ -62,8 +63,9 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     contract = contract_module.load()
     secret = settings.secret or contract.test_key
     tolerance = contract.tolerance if settings.tolerance is None else settings.tolerance
-    journal = Journal(settings.journal)
-    admin = Admin(journal)
+    journal = Journal(settings.journal, max_rows=settings.journal_max_rows)
+    recorder = Recorder(journal)
+    admin = Admin(journal, recorder)
     # connexion logs every 4xx it answers as a warning (the client already has the problem) and
     # warns that the signature scheme has no x-apikeyInfoFunc (the Receiver checks signatures).
     logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -71,6 +73,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
         yield
+        admin.close()
         journal.close()
 
     connexion_app = AsyncApp(
@@ -92,7 +95,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
         _redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id())),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
-        journal=journal,
+        recorder=recorder,
         faults=faults or Faults(fail_rate=settings.fail_rate, delay=settings.delay),
         max_body=settings.max_body,
     )
