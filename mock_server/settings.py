@@ -48,6 +48,13 @@ class Settings:
     journal_max_rows: int = DEFAULT_MAX_ROWS
 
     def __post_init__(self) -> None:
+        if self.secret is not None and not _is_utf8_text(self.secret):
+            # The key is used as its UTF-8 bytes; undecodable bytes in argv or the environment
+            # arrive as surrogate escapes, which have none. The value itself is never shown.
+            raise SmsHookError(
+                "secret: is not UTF-8 text (it holds bytes that are not UTF-8); "
+                "give the partner's key as text"
+            )
         if self.tolerance is not None and self.tolerance < 0:
             raise SmsHookError(f"tolerance: {self.tolerance} is negative (0 turns the check off)")
         if self.journal_max_rows < 0:
@@ -90,6 +97,14 @@ class Settings:
             delay=_number(environ, "DELAY", float, 0.0),
             journal_max_rows=_number(environ, "JOURNAL_MAX_ROWS", int, DEFAULT_MAX_ROWS),
         )
+
+
+def _is_utf8_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _number(

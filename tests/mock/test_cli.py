@@ -198,3 +198,19 @@ def test_curl_http2_to_the_default_mock_is_answered_200_and_its_body_journaled(
     assert record["headers"]["upgrade"] == "h2c"
     assert base64.b64decode(record["body_base64"]) == body
     assert record["verdict"] == "accepted"
+
+
+def test_a_secret_that_is_not_utf8_is_refused_at_start_with_one_line_and_exit_2(
+    tmp_path: Path,
+) -> None:
+    # $'\xff\xfe' in a shell: Python sees the bytes as surrogate escapes, which have no UTF-8.
+    command = [*COMMAND, "--port", "0", "--journal", ":memory:", "--secret", "\udcff\udcfe"]
+    done = subprocess.run(
+        command, cwd=tmp_path, env=cli_env(), capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    assert lines == [
+        "sms-hook: secret: is not UTF-8 text (it holds bytes that are not UTF-8); "
+        "give the partner's key as text"
+    ], lines
