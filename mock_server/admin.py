@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import math
+import calendar
+import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -152,21 +153,44 @@ def _filter(
     return Filter(type=type_name, ticket_id=ticket_id, verdict=verdict, since=moment)
 
 
+_MOMENT: Final = re.compile(
+    r"(?:(?P<seconds>[0-9]+(?:\.[0-9]+)?)|(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
+    r"(?:[T ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}(?:\.[0-9]+)?))?"
+    r"(?P<zone>Z|(?P<sign>[+-])(?P<oh>[0-9]{2}):(?P<om>[0-9]{2}))?)?)\n?"
+)
+
+
 def parse_moment(text: str) -> float | None:
-    """Return unix seconds for ISO-8601 (no offset means UTC) or unix seconds; None if neither."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if math.isfinite(seconds) else None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    """Return unix seconds for a `since` value, or None if it is neither form.
+
+    Connexion has already checked the value against the document's pattern (with `re.search`,
+    as JSON Schema says, so a final newline passes too); this reads the fields it allows.
+    `calendar.timegm` counts a day past the end of a month on into the next, so every string
+    the pattern allows has an answer.
+    """
+    match = _MOMENT.fullmatch(text)
+    if match is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    if match["seconds"] is not None:
+        return float(match["seconds"])
+    whole = calendar.timegm(
+        (
+            int(match["y"]),
+            int(match["mo"]),
+            int(match["d"]),
+            int(match["h"] or 0),
+            int(match["mi"] or 0),
+            0,
+            0,
+            0,
+            0,
+        )
+    )
+    seconds = float(match["s"] or 0)
+    if match["sign"] is not None:
+        offset = int(match["oh"]) * 3600 + int(match["om"]) * 60
+        whole -= offset if match["sign"] == "+" else -offset
+    return whole + seconds
 
 
 def record(entry: Entry) -> dict[str, Any]:

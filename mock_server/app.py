@@ -34,6 +34,7 @@ with warnings.catch_warnings():
     from connexion.validators import ParameterValidator
 
 from mock_server.admin import Admin
+from mock_server.allow import allowed_methods, full_allow_header
 from mock_server.faults import Faults
 from mock_server.journal import Journal
 from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
@@ -92,7 +93,12 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     receiver = Receiver(
-        _redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id())),
+        _redirect_to_admin_page(
+            full_allow_header(
+                _refuse_overlong_ids(connexion_app, _largest_id()),
+                allowed_methods(_admin_document(), ADMIN_ROOT),
+            )
+        ),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
         recorder=recorder,
@@ -157,12 +163,16 @@ def _refuse_overlong_ids(app: ASGIApp, largest: int) -> ASGIApp:
     return refuse
 
 
-def _largest_id() -> int:
-    """The `maximum` of a record id, as the admin document declares it."""
-    document = yaml.safe_load(
+def _admin_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(
         contract_module.document_path(contract_module.ADMIN_FILE).read_bytes()
     )
-    (parameter,) = document["paths"]["/notifications/{id}"]["get"]["parameters"]
+    return document
+
+
+def _largest_id() -> int:
+    """The `maximum` of a record id, as the admin document declares it."""
+    (parameter,) = _admin_document()["paths"]["/notifications/{id}"]["get"]["parameters"]
     return int(parameter["schema"]["maximum"])
 
 
@@ -186,7 +196,12 @@ class _NamedParameterValidator(ParameterValidator):  # type: ignore[misc] # conn
         error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if error is None:
             return None
-        return f"{param_name or param['name']}: {str(error).splitlines()[0]}"
+        name = param_name or param["name"]
+        mismatch = param.get("x-mismatch")
+        if isinstance(mismatch, str) and "does not match" in str(error):
+            # The pattern itself is no help to a person; the document says it in words.
+            return f"{name}: {value!r} {mismatch}"
+        return f"{name}: {str(error).splitlines()[0]}"
 
 
 async def _answered_by_receiver() -> NoReturn:
