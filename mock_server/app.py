@@ -37,6 +37,7 @@ from mock_server.admin import Admin
 from mock_server.allow import allowed_methods, full_allow_header
 from mock_server.faults import Faults
 from mock_server.journal import Journal
+from mock_server.parent import SUPERVISOR_ENV, stop_with_parent
 from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
 from mock_server.recorder import Recorder
 from mock_server.settings import Settings
@@ -111,6 +112,9 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
 
 def app_from_env() -> Receiver:
     """The app factory for uvicorn workers: settings come from the environment."""
+    supervisor = os.environ.get(SUPERVISOR_ENV, "")
+    if supervisor.isdigit():
+        stop_with_parent(int(supervisor))
     return create_app(Settings.from_env(os.environ)).app
 
 

@@ -148,6 +148,7 @@ def mock(
 
     from mock_server.app import create_app  # noqa: PLC0415
     from mock_server.connection import server_options  # noqa: PLC0415
+    from mock_server.parent import SUPERVISOR_ENV  # noqa: PLC0415
 
     if journal == MEMORY and workers > 1:
         raise SmsHookError(
@@ -185,6 +186,7 @@ def mock(
         return
     built.journal.close()  # each worker opens its own connection
     os.environ.update(settings.to_env())
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())  # workers stop when this process dies
     config = uvicorn.Config(FACTORY, factory=True, workers=workers, **options)
     Multiprocess(config, sockets=[listener]).run()
 

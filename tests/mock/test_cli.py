@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -214,3 +217,34 @@ def test_a_secret_that_is_not_utf8_is_refused_at_start_with_one_line_and_exit_2(
         "sms-hook: secret: is not UTF-8 text (it holds bytes that are not UTF-8); "
         "give the partner's key as text"
     ], lines
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead but still listed until its (new) parent reaps it.
+    return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_workers_stop_when_their_supervisor_is_killed_with_sigkill(tmp_path: Path) -> None:
+    journal = str(tmp_path / "journal.db")
+    with running("--journal", journal, "--workers", "2", cwd=tmp_path) as process:
+        workers = _children(process.popen.pid)
+        assert len(workers) >= 2, workers
+        process.popen.kill()
+        process.popen.wait(timeout=10)
+        deadline = time.monotonic() + 30  # a bound for a loaded machine, not a speed claim
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling other processes: there is nothing to wait on
+        left = [w for w in workers if _alive(w)]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert left == []
