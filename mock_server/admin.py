@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any, Final, TypeVar
 
 from mock_server.journal import Entry, Filter, Journal, Verdict
+from mock_server.receiver import ASGIApp, Receive, Scope, Send
 from mock_server.recorder import Recorder
 
 _PROBLEM: Final = {"Content-Type": "application/problem+json"}
@@ -221,3 +222,27 @@ def record(entry: Entry) -> dict[str, Any]:
         "reading": entry.reading,
         "simulated": entry.simulated,
     }
+
+
+_QUERIES: Final = re.compile(r"/__admin/notifications(?:/count|/[0-9]+)?")
+
+
+def one_query_at_a_time(app: ASGIApp) -> ASGIApp:
+    """Let one journal query at a time through connexion; notifications pass at once.
+
+    An admin request costs the event loop about a millisecond in connexion (routing,
+    validation, rendering records) even with the SQL in a thread. Pollers that ask as fast as
+    they are answered would fill the loop with that work and queue notifications behind it;
+    one at a time, a notification waits behind at most one piece of one query. Long-lived
+    admin requests (a live feed, a wait) are not queries of this kind and are not held back.
+    """
+    gate = asyncio.Lock()
+
+    async def serialized(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _QUERIES.fullmatch(scope["path"]):
+            await app(scope, receive, send)
+            return
+        async with gate:
+            await app(scope, receive, send)
+
+    return serialized

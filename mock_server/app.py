@@ -33,7 +33,7 @@ with warnings.catch_warnings():
     from connexion.resolver import Resolver
     from connexion.validators import ParameterValidator
 
-from mock_server.admin import Admin
+from mock_server.admin import Admin, one_query_at_a_time
 from mock_server.allow import allowed_methods, full_allow_header
 from mock_server.faults import Faults
 from mock_server.journal import Journal
@@ -96,7 +96,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     receiver = Receiver(
         _redirect_to_admin_page(
             full_allow_header(
-                _refuse_overlong_ids(connexion_app, _largest_id()),
+                one_query_at_a_time(_refuse_overlong_ids(connexion_app, _largest_id())),
                 allowed_methods(_admin_document(), ADMIN_ROOT),
             )
         ),
