@@ -17,6 +17,7 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
+from contract_tests.sequenced import SEQUENCED_REQUESTS, Sequenced
 from contract_tests.signer import Sent, Signer, sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
@@ -44,6 +45,8 @@ class Settings:
     """Added to every request (e.g. a gateway's credentials); masked in reports."""
     tls_verify: bool | str = True
     """True, False (--insecure), or the path of a CA bundle."""
+    require_replay_protection: int | None = None
+    """Strict replay mode: timestamps more than this many seconds off must be rejected."""
 
 
 class Progress(Protocol):
@@ -90,13 +93,15 @@ def verify(
         )
         try:
             run.battery()
+            run.sequences()
             run.generate()
         except Stopped as exc:
             result.stopped = str(exc)
-        result.requests = run.sender.requests
+        result.requests = run.sender.requests + run.sequenced.requests
         result.rate_limited = run.sender.rate_limited
-    result.checked = run.assessor.checked
+    run.assessor.fill(result)
     result.advisories = advise(run.observations, contract.tolerance)
+    run.sequenced.finish(result, run.observations)
     result.seconds = time.perf_counter() - clock
     return result
 
@@ -142,9 +147,21 @@ class _Run:
         self.sender = sender
         self.progress = progress
         self.result = result
-        self.judge = Judge(contract, settings.secret, tolerance=contract.tolerance)
+        self.judge = Judge(
+            contract,
+            settings.secret,
+            tolerance=contract.tolerance,
+            required=settings.require_replay_protection,
+        )
         self.assessor = Assessor(contract, self.judge, settings.url, settings.headers)
         self.observations: list[Observation] = []
+        self.sequenced = Sequenced(
+            contract,
+            self.assessor,
+            sender,
+            _tls(settings.tls_verify),
+            settings.request_timeout,
+        )
 
     def battery(self) -> None:
         probes = battery(self.contract, self.settings.secret)
@@ -157,6 +174,7 @@ class _Run:
                 self.settings.headers,
             )
             exchange = self._send(request, "battery", probe.type, probe.title)
+            self.sequenced.fields.record(self.assessor, probe, exchange)
             failure = self.assessor.assess(
                 exchange,
                 intended=probe.rule,
@@ -203,9 +221,25 @@ class _Run:
             exchange, intended=None, type_name=stream.type, title=title, origin="generated"
         )
 
+    def sequences(self) -> None:
+        """The order-dependent probes: retries, the replay window, framings (sent in order)."""
+        settings = self.settings
+        self.progress.phase("retries, replay window, framings", SEQUENCED_REQUESTS)
+        self.sequenced.run(
+            settings.secret,
+            settings.operator_name,
+            settings.headers,
+            settings.require_replay_protection,
+            self.result,
+            self.progress.advance,
+        )
+
     def _send(self, request: SignedRequest, origin: str, type_name: str, title: str) -> Exchange:
+        started = time.perf_counter()
         try:
-            return self.sender.send(request)
+            exchange = self.sender.send(request)
+            self.sequenced.timed(request, type_name, title, time.perf_counter() - started)
+            return exchange
         except Stopped as exc:
             if not exc.refused:  # nothing was sent: the run just ends here
                 raise

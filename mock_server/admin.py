@@ -23,6 +23,7 @@ from typing import Any, Final, TypeVar
 from mock_server.journal import Entry, Filter, Journal, Verdict
 from mock_server.receiver import ASGIApp, Receive, Scope, Send
 from mock_server.recorder import Recorder
+from sms_hook import signing
 
 _PROBLEM: Final = {"Content-Type": "application/problem+json"}
 _JSON: Final = {"Content-Type": "application/json"}
@@ -221,7 +222,16 @@ def record(entry: Entry) -> dict[str, Any]:
         "reasons": entry.reasons,
         "reading": entry.reading,
         "simulated": entry.simulated,
+        "answer": None if entry.answer is None else entry.answer.decode("utf-8", errors="replace"),
+        "signed_message": _signed_message(entry),
     }
+
+
+def _signed_message(entry: Entry) -> str | None:
+    timestamp = entry.headers.get("timestamp")
+    if timestamp is None:
+        return None
+    return signing.message(timestamp, entry.body).decode("utf-8", errors="replace")
 
 
 _QUERIES: Final = re.compile(r"/__admin/notifications(?:/count|/[0-9]+)?")

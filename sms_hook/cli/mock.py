@@ -180,6 +180,9 @@ def mock(
         "access_log": access_log,
         "lifespan": "on",
         **server_options(http_parser, max_connections=max_connections),
+        # The admin page's event stream and the wait endpoint stay open by design; without a
+        # bound, stopping the mock with a page open would wait for them (up to 25 s).
+        "timeout_graceful_shutdown": 1,
     }
     if workers == 1:
         uvicorn.Server(uvicorn.Config(built.app, **options)).run(sockets=[listener])
