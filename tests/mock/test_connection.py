@@ -7,12 +7,14 @@ import contextlib
 import json
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 import mock_server.connection
@@ -21,8 +23,8 @@ from mock_server.connection import server_options
 from mock_server.settings import Settings
 from sms_hook import contract as contract_module
 from sms_hook import delivery
-from tests.mock.conftest import TEST_SECRET
-from tests.support.server import serve
+from tests.mock.conftest import COMMAND, TEST_SECRET, cli_env
+from tests.support.server import free_port, serve
 
 
 @contextmanager
@@ -143,3 +145,40 @@ def test_a_refused_upgrade_with_a_chunked_body_keeps_it() -> None:
         sock.sendall(chunked)
         answer = _answer(sock)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+
+
+def test_300_idle_sockets_under_a_256_descriptor_limit_do_not_starve_a_real_sender(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    log = (tmp_path / "mock.log").open("wb")
+    # As a person would: `ulimit -n 256` in the shell that starts the mock.
+    command = ["sh", "-c", 'ulimit -n 256 && exec "$@"', "sh"]
+    command += [*COMMAND, "--port", str(port), "--journal", ":memory:"]
+    process = subprocess.Popen(command, env=cli_env(), stdout=log, stderr=subprocess.STDOUT)
+    idle: list[socket.socket] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (tmp_path / "mock.log").read_text()
+            try:
+                if httpx.get(base + "/__admin/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        for _ in range(300):
+            with contextlib.suppress(OSError):
+                idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sender:
+            sender.sendall(_request())
+            answer = _answer(sender)
+    finally:
+        for sock in idle:
+            sock.close()
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+    assert len(idle) == 300
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
