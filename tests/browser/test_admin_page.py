@@ -56,21 +56,21 @@ class Admin:
     contract: Contract
     secret: str
     page: Page
+    client: httpx.Client
 
     def send(self, notification: dict[str, Any], **headers: str) -> int:
         request = signed_request(encode(self.contract, notification), self.secret)
-        response = httpx.post(
+        response = self.client.post(
             self.base + self.contract.path,
             content=request.body,
             headers={**request.headers, **headers},
-            timeout=10,
         )
         return response.status_code
 
     def send_bytes(self, body: bytes) -> int:
         request = signed_request(body, self.secret)
-        response = httpx.post(
-            self.base + self.contract.path, content=body, headers=dict(request.headers), timeout=10
+        response = self.client.post(
+            self.base + self.contract.path, content=body, headers=dict(request.headers)
         )
         return response.status_code
 
@@ -125,7 +125,10 @@ def admin(page: Page, secret: str) -> Iterator[Admin]:
     """A mock with a fresh in-memory journal, and the page's tab; the tab leaves the page
     before the server stops, so that no event stream holds the shutdown up."""
     built = create_app(Settings(secret=secret, journal=MEMORY))
-    with serve(built.app, ready_path="/__admin/health", timeout_graceful_shutdown=2) as base:
+    with (
+        serve(built.app, ready_path="/__admin/health", timeout_graceful_shutdown=2) as base,
+        httpx.Client(timeout=10) as client,
+    ):
         # The clipboard, as a focused tab of a person's browser has it.
         context = page.call("Target.getTargetInfo")["targetInfo"]["browserContextId"]
         page.browser.call(
@@ -137,7 +140,7 @@ def admin(page: Page, secret: str) -> Iterator[Admin]:
             },
         )
         page.call("Emulation.setFocusEmulationEnabled", {"enabled": True})
-        yield Admin(base, built.contract, secret, page)
+        yield Admin(base, built.contract, secret, page, client)
         page.navigate("about:blank")
 
 
