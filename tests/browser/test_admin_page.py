@@ -424,3 +424,47 @@ def test_layout_holds_any_body_at_laptop_and_phone_width(
         admin.click("#close")
         admin.page.wait_for("document.getElementById('detail').hidden")
     assert admin.page.errors == []
+
+
+def test_rows_open_with_the_keyboard_and_escape_closes(admin: Admin) -> None:
+    assert admin.send(admin.example()) == 200
+    assert admin.send(admin.example("otp")) == 200
+    admin.open()
+    newest, oldest = admin.rows()
+
+    admin.page.evaluate(
+        "document.querySelector('tr.notification').focus();"
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'ArrowDown', bubbles: true}));"
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'Enter', bubbles: true}))"
+    )
+
+    admin.page.wait_for(f"location.hash === '#{oldest['id']}'")
+    assert admin.text("#detail-title").startswith(f"#{oldest['id']} ")
+    admin.page.evaluate(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))"
+    )
+    admin.page.wait_for("document.getElementById('detail').hidden")
+    assert newest["id"] > oldest["id"]
+
+
+def test_the_pages_links_lead_to_pages_that_answer(admin: Admin) -> None:
+    admin.open()
+
+    statuses = admin.page.evaluate(
+        "Promise.all([...document.querySelectorAll('a[href]')].map("
+        "a => fetch(a.href).then(r => [a.getAttribute('href'), r.status])))"
+    )
+
+    assert dict(statuses) == {"/ui/": 200, "/__admin/ui/": 200}
+
+
+def test_the_page_says_offline_when_the_mock_stops(page: Page, secret: str) -> None:
+    built = create_app(Settings(secret=secret, journal=MEMORY))
+    with serve(built.app, ready_path="/__admin/health", timeout_graceful_shutdown=1) as base:
+        page.navigate(base + "/__admin/")
+        page.wait_for(LIVE)
+
+    page.wait_for("document.getElementById('state').dataset.state === 'offline'", timeout=15)
+    assert page.evaluate("document.getElementById('state').textContent").startswith("offline")
