@@ -42,7 +42,6 @@ KEEP_ALIVE: Final = 10.0
 QUEUE_LIMIT: Final = 1000
 """Entries kept for a listener that does not read; past it the stream ends and the browser,
 reconnecting, reads what it missed from the journal."""
-MAX_WAIT: Final = 30.0
 
 _STREAM_HEADERS: Final = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 

@@ -468,3 +468,21 @@ def test_the_page_says_offline_when_the_mock_stops(page: Page, secret: str) -> N
 
     page.wait_for("document.getElementById('state').dataset.state === 'offline'", timeout=15)
     assert page.evaluate("document.getElementById('state').textContent").startswith("offline")
+
+
+def test_the_page_follows_the_systems_dark_mode(admin: Admin, artifacts: Path) -> None:
+    assert admin.send(admin.example(event_id=True)) == 400
+    admin.page.call(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    admin.open()
+    (row,) = admin.rows()
+    admin.open_row(row["id"])
+
+    background = admin.page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    text = admin.page.evaluate("getComputedStyle(document.body).color")
+    assert background == "rgb(13, 17, 23)", background
+    assert text == "rgb(230, 237, 243)", text
+    assert_inside_viewport(admin.page)
+    admin.page.screenshot(artifacts / "dark-1280.png")
