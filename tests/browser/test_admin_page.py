@@ -486,3 +486,18 @@ def test_the_page_follows_the_systems_dark_mode(admin: Admin, artifacts: Path) -
     assert text == "rgb(230, 237, 243)", text
     assert_inside_viewport(admin.page)
     admin.page.screenshot(artifacts / "dark-1280.png")
+
+
+def test_counts_stay_exact_under_a_verdict_filter_while_records_arrive(admin: Admin) -> None:
+    assert admin.send(admin.example(event_id=True)) == 400
+    assert admin.send(admin.example()) == 200  # newer than the newest rejected one
+    admin.open()
+    admin.click(".count[data-verdict='rejected']")
+    admin.wait_column("verdict", ["rejected"])
+
+    assert admin.send(admin.example("otp")) == 200
+    assert admin.send(admin.example(bet_id="x")) == 400
+    admin.wait_rows(2)  # the stream is in order: everything before the last one was counted
+
+    assert admin.page.evaluate(COUNTS) == {"all": 4, "accepted": 2, "rejected": 2, "simulated": 0}
+    assert admin.page.evaluate("document.body.dataset.events") == "2"
