@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sms_hook.delivery import encode, signed_request
 from tests.browser.layout import WIDTHS, assert_inside_viewport, set_width
 from tests.support.browser import Page
 from tests.support.server import serve
+from tests.support.tools import require
 
 pytestmark = pytest.mark.browser
 
@@ -263,8 +263,8 @@ def test_a_record_opens_from_its_address(admin: Admin) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_copy_as_curl_gives_a_command_that_sends_the_same_bytes_again(admin: Admin) -> None:
+    require("curl", "apt-get install curl")
     body = json.dumps(admin.example(), indent=2).encode()  # indented, signed compact
     assert admin.send_bytes(body) == 200
     admin.open()
