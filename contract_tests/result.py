@@ -29,7 +29,7 @@ class Failure:
     status: int | None
     """The answer's status (None: no answer)."""
     curl: str
-    """A curl command that sends this exact request (body inline; see `contract_tests.repro`)."""
+    """A curl command that sends this exact request (body inline; see `sms_hook.repro`)."""
     timestamp: str | None
     """The timestamp the request was signed with; it ages, so a receiver may reject a replay."""
     expect: str = ""
@@ -94,6 +94,8 @@ class Result:
     """Answer times per type (p50, p95, max)."""
     replay_window: str | None = None
     """The measured replay window ("accepts −300 s … +300 s"), if it was measured."""
+    left_out: str | None = None
+    """What the --max-time budget left out of the generated cases, if anything (not a failure)."""
 
     @property
     def conforms(self) -> bool:

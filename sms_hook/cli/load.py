@@ -147,7 +147,7 @@ Exit codes: 0 every answer kept the contract, 1 a break or p99 above --expect-p9
 @click.option(
     "--users",
     type=click.IntRange(min=1),
-    help="Simulated senders, one request in flight each [default: one per 20/s of --rate].",
+    help="Simulated senders, one request in flight each [default: one per 10/s of --rate].",
 )
 @click.option(
     "--workers",
@@ -265,8 +265,8 @@ def load(
         child.stdin.close()
         code = child.wait()
     except KeyboardInterrupt:
-        child.wait()
-        raise
+        # The child got the same Ctrl-C, stops its senders and says "interrupted" itself.
+        code = child.wait()
     sys.exit(code if code >= 0 else EXIT_USAGE)
 
 
