@@ -40,6 +40,16 @@ class Cause:
     def category(self) -> str:
         return BY_ID[self.example.rule].category
 
+    @property
+    def values_label(self) -> str | None:
+        """What `values` are ("values", "statuses", "bodies"), or None when not worth showing
+        (the whole-run and signature causes say it in their notes)."""
+        if not self.values or self.id.startswith(("path", "redirect", "rejects-")):
+            return None
+        if self.id.startswith(("server-error", "no-answer", "refuses")):
+            return "bodies" if self.id.endswith(".body") else "statuses"
+        return "values"
+
 
 def diagnose(result: Result, contract: Contract) -> list[Cause]:
     """Return the causes of a run's failures, most important first (empty if none failed)."""

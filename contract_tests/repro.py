@@ -15,6 +15,7 @@ import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit, urlunsplit
 
 INLINE_LIMIT: Final = 4096
 """Bytes: a longer body is not pasted on a command line."""
@@ -49,10 +50,11 @@ def curl(
 ) -> str:
     """Return a curl command that sends exactly these headers and body bytes to `url`.
 
+    Credentials in the URL are masked (`***@`): put yours back to run it.
     With `body_file` (where the body was written), a body that is not `inline` is read from it.
     """
     pairs = list(headers)
-    parts = ["curl", "-sS", "-i", "-X", "POST", shlex.quote(url)]
+    parts = ["curl", "-sS", "-i", "-X", "POST", shlex.quote(mask_url(url))]
     for name, value in pairs:
         parts += ["-H", shlex.quote(f"{name};" if value == "" else f"{name}: {value}")]
     names = {name.lower() for name, _ in pairs}
@@ -65,3 +67,15 @@ def curl(
     if body_file is not None:
         return " ".join([*parts, "--data-binary", shlex.quote(f"@{body_file}")])
     return f"printf {printf_octal(body)} | " + " ".join([*parts, "--data-binary", "@-"])
+
+
+def mask_url(url: str) -> str:
+    """The URL with any user and password replaced by `***` (they are credentials)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

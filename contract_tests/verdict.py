@@ -73,6 +73,7 @@ class Assessor:
         self.hidden = {name.lower() for name in hidden or {}}
         self.checked: Counter[tuple[str, str]] = Counter()
         self.failed: Counter[tuple[str, str]] = Counter()
+        self.crashed: Counter[tuple[str, str]] = Counter()
         self.by_cause: Counter[str] = Counter()
         self.statuses: Counter[int | None] = Counter()
         self.clock_skew: float | None = None
@@ -81,6 +82,7 @@ class Assessor:
         """Put what was counted into a run's result."""
         result.checked = self.checked
         result.failed = self.failed
+        result.crashed = self.crashed
         result.by_cause = self.by_cause
         result.statuses = self.statuses
         result.clock_skew = self.clock_skew
@@ -117,6 +119,7 @@ class Assessor:
             return self._failure(
                 rule, type_name, title, origin, expect, judgement, exchange, problems
             )
+        self.crashed[(rule, type_name)] += 1
         return self._failure(
             NO_SERVER_ERROR, type_name, title, origin, expect, judgement, exchange, problems
         )

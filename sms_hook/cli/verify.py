@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.progress import Progress as Bar
 
-from contract_tests import json_report, junit
+from contract_tests import certificate, json_report, junit
 from contract_tests.report import Line, summary, verdict
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Progress, Settings
 from contract_tests.runner import verify as run
@@ -113,6 +113,12 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     help="Write every failure, count and advisory as JSON.",
 )
 @click.option(
+    "--report-html",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the certificate: one self-contained HTML page (verdict, scores, causes, "
+    "provenance).",
+)
+@click.option(
     "--verbose",
     is_flag=True,
     help="Show every failing request kept under its cause, not only the smallest.",
@@ -129,6 +135,7 @@ def verify(
     ca_bundle: Path | None,
     junit_xml: Path | None,
     report_json: Path | None,
+    report_html: Path | None,
     verbose: bool,
 ) -> None:
     """Check the receiver at URL (any path, http or https) against the contract.
@@ -162,6 +169,8 @@ def verify(
         junit.write(result, junit_xml)
     if report_json is not None:
         json_report.write(result, report_json, contract=contract)
+    if report_html is not None:
+        certificate.write(result, report_html, contract)
     if not result.conforms:
         raise ContractBroken(verdict(result).text)
 
