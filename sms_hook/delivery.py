@@ -53,14 +53,18 @@ def signed_request(
     operator_name: str = DEFAULT_OPERATOR,
     timestamp: str | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    scheme: signing.Scheme = signing.DEFAULT_SCHEME,
 ) -> SignedRequest:
-    """Sign `body` as it will be sent, with a fresh timestamp unless one is given."""
+    """Sign `body` as it will be sent, with a fresh timestamp unless one is given.
+
+    `scheme` is the contract's (`contract.signature`): it names the headers and the HMAC.
+    """
     ts = timestamp if timestamp is not None else str(int(time.time()))
     headers = {
         "content-type": "application/json",
-        "timestamp": ts,
+        scheme.timestamp_header: ts,
         "operator-name": operator_name,
-        "signature": signing.sign(secret, ts, body),
+        scheme.signature_header: signing.sign(secret, ts, body, scheme),
     }
     headers.update(extra_headers or {})
     return SignedRequest(headers, body)

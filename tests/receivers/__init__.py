@@ -5,6 +5,7 @@ a factory that takes the partner's secret.
 
     CORRECT  name → factory(secret)                          must pass verify with no failure
     FAULTY   name → (factory(secret), rule id, defect)       verify must fail it, naming the rule
+    BROKEN   name → the exact set of rules verify must name for it (no more, no fewer)
 
 The correct receivers are written independently of `sms_hook.judge` and of each other:
 `raw_bytes` (strict, plain ASGI, HMAC over the received bytes), `reserialise` (lenient, plain
@@ -25,7 +26,7 @@ from tests.receivers.raw_bytes import RawBytesReceiver
 from tests.receivers.reserialise import reserialise
 from tests.receivers.starlette_table import starlette_table
 
-__all__ = ["CORRECT", "FAULTY", "RECEIVER_PATH", "RULES", "ASGIApp", "Factory"]
+__all__ = ["BROKEN", "CORRECT", "FAULTY", "RECEIVER_PATH", "RULES", "ASGIApp", "Factory"]
 
 Factory = Callable[[str], ASGIApp]
 
@@ -45,3 +46,8 @@ _DEFECTIVE: tuple[type[Defective], ...] = (
 FAULTY: Final[dict[str, tuple[Factory, str, str]]] = {
     cls.name: (cls, cls.rule, cls.defect()) for cls in _DEFECTIVE
 }
+
+BROKEN: Final[dict[str, frozenset[str]]] = {
+    cls.name: frozenset({cls.rule}) | cls.also for cls in _DEFECTIVE
+}
+"""The rules `verify` must name for each faulty receiver: its own, and what its defect breaks."""
