@@ -17,6 +17,7 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
+from contract_tests.rules import NO_SERVER_ERROR
 from contract_tests.signer import Sent, Signer, sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
@@ -44,6 +45,8 @@ class Settings:
     """Added to every request (e.g. a gateway's credentials); masked in reports."""
     tls_verify: bool | str = True
     """True, False (--insecure), or the path of a CA bundle."""
+    only: tuple[str, str | None] | None = None
+    """(rule, type or None): send only the battery's probes of that rule (`--only`)."""
 
 
 class Progress(Protocol):
@@ -147,7 +150,7 @@ class _Run:
         self.observations: list[Observation] = []
 
     def battery(self) -> None:
-        probes = battery(self.contract, self.settings.secret)
+        probes = [p for p in battery(self.contract, self.settings.secret) if self._wanted(p)]
         self.progress.phase("contract battery", len(probes))
         for probe in probes:
             request = probe.request(
@@ -170,8 +173,14 @@ class _Run:
                 self._observe(probe, exchange)
             self.progress.advance()
 
+    def _wanted(self, probe: Probe) -> bool:
+        if self.settings.only is None:
+            return True
+        rule, type_name = self.settings.only
+        return (rule in (probe.rule, NO_SERVER_ERROR)) and type_name in (None, probe.type)
+
     def generate(self) -> None:
-        if self.settings.max_examples <= 0:
+        if self.settings.max_examples <= 0 or self.settings.only is not None:
             return
         signer = Signer(
             self.contract,

@@ -21,6 +21,7 @@ from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Progress, Settings
 from contract_tests.runner import verify as run
 from sms_hook import contract as contract_module
 from sms_hook.cli.base import ContractBroken, check_url, resolve_secret, secret_option
+from sms_hook.cli.rerun import parse_only, rerun_cause
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
 
 _STYLES: Final[dict[str, dict[str, Any]]] = {
@@ -52,6 +53,10 @@ Examples:
   # reproducible, more generated cases, reports for CI
   sms-hook verify http://127.0.0.1:8080/hooks/sms --seed 42 --max-examples 100 \\
       --junit-xml verify.xml --report-json verify.json
+  # the certificate to attach to a certification request
+  sms-hook verify http://127.0.0.1:8080/notifications --report-html certificate.html
+  # after a fix: send the requests of cause 2 of a report again, freshly signed
+  sms-hook verify http://127.0.0.1:8080/notifications --rerun verify.json#2
   # behind a gateway that wants its own credentials; a private CA
   sms-hook verify https://gw.example.com/sms --header 'Authorization: Bearer ...' \\
       --ca-bundle ./ca.pem
@@ -119,6 +124,18 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     "provenance).",
 )
 @click.option(
+    "--only",
+    metavar="RULE[/TYPE]",
+    help="Send only the battery's probes of one rule (and type); no generated cases.",
+)
+@click.option(
+    "--rerun",
+    "rerun_of",
+    metavar="REPORT.json#CAUSE",
+    help="Send the failing requests of one cause of a --report-json report again, freshly "
+    "signed, and say whether each still fails (CAUSE: its number or id; none: every failure).",
+)
+@click.option(
     "--verbose",
     is_flag=True,
     help="Show every failing request kept under its cause, not only the smallest.",
@@ -136,6 +153,8 @@ def verify(
     junit_xml: Path | None,
     report_json: Path | None,
     report_html: Path | None,
+    only: str | None,
+    rerun_of: str | None,
     verbose: bool,
 ) -> None:
     """Check the receiver at URL (any path, http or https) against the contract.
@@ -160,7 +179,11 @@ def verify(
         request_timeout=request_timeout,
         headers=extra_headers,
         tls_verify=False if insecure else (str(ca_bundle) if ca_bundle else True),
+        only=parse_only(only, tuple(contract.types)),
     )
+    if rerun_of is not None:
+        rerun_cause(settings, rerun_of, contract, _echo)
+        return
     with _progress() as progress:
         result = run(settings, progress=progress, contract=contract)
     for line in summary(result, verbose=verbose, contract=contract):
