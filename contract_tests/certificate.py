@@ -148,7 +148,7 @@ def _cause(number: int, cause: Cause) -> str:
             + ", ".join(f"<code>{escape(v)}</code>" for v in cause.values[:12])
             + "</p>"
         )
-    notes = "".join(f'<li class="note">{escape(n)}</li>' for n in cause.notes)
+    notes = "".join(f'<li class="note">{_note(n)}</li>' for n in cause.notes)
     others = [f for f in cause.failures if f is not cause.example][:FOLDED]
     folded = ""
     if others:
@@ -170,6 +170,19 @@ def _cause(number: int, cause: Cause) -> str:
         f'<p class="label">Reproduce — {escape(cause.example.title)}</p>'
         f"{_repro(cause.example)}{folded}</article>"
     )
+
+
+def _note(note: str) -> str:
+    """A note, with the message and signature it quotes set as code."""
+    for prefix in ("we signed the message ", "with the signature "):
+        if note.startswith(prefix):
+            quoted = note[len(prefix) :]
+            tail = ""
+            if prefix.startswith("with"):
+                quoted, _, rest = quoted.partition(" ")
+                tail = f" {rest}"
+            return f"{escape(prefix)}<code>{escape(quoted)}</code>{escape(tail)}"
+    return escape(note)
 
 
 def _request(failure: Failure) -> str:
