@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI: curl, which the tests of the mock's "copy as curl" run (tests/mock/test_replay.py and the
-# admin page's browser test). Installs only when missing.
+# admin page's browser test), and verify's repro tests, which run its commands with /bin/sh
+# (dash on Debian). Installs only when missing.
 set -euo pipefail
 if ! command -v curl >/dev/null 2>&1; then
     apt-get update -qq
