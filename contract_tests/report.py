@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from contract_tests import fieldmap, timing
 from contract_tests.result import Failure, Result
 from contract_tests.rules import BY_ID, FAILING
 
@@ -67,9 +68,32 @@ def summary(result: Result, *, details: int = DETAILS_PER_CELL) -> list[Line]:
                     "warn" if advisory.notable else "plain",
                 )
             )
+    lines += _profile(result)
     for hint in hints(result):
         lines += [Line(""), Line(f"hint: {hint}", "warn")]
     lines += [Line(""), verdict(result)]
+    return lines
+
+
+def _profile(result: Result) -> list[Line]:
+    """The receiver's profile: field map and answer times (facts, never failures)."""
+    lines: list[Line] = []
+    if result.field_map:
+        lines += [
+            Line(""),
+            Line(
+                "Field map (acc/rej: accepted/rejected · ✓ as the contract says · "
+                "L looser · S stricter)",
+                "bold",
+            ),
+        ]
+        lines += [
+            Line(text, "warn" if " L" in text or " S" in text else "plain")
+            for text in fieldmap.render(result.field_map)
+        ]
+    if result.timing:
+        lines += [Line(""), Line("Answer times", "bold")]
+        lines += [Line(text) for text in timing.render(result.timing)]
     return lines
 
 

@@ -19,6 +19,7 @@ from contract_tests import json_report, junit
 from contract_tests.report import Line, summary, verdict
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Progress, Settings
 from contract_tests.runner import verify as run
+from contract_tests.window import RECOMMENDED as REPLAY_DEFAULT
 from sms_hook import contract as contract_module
 from sms_hook.cli.base import ContractBroken, check_url, resolve_secret, secret_option
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
@@ -52,6 +53,8 @@ Examples:
   # reproducible, more generated cases, reports for CI
   sms-hook verify http://127.0.0.1:8080/hooks/sms --seed 42 --max-examples 100 \\
       --junit-xml verify.xml --report-json verify.json
+  # strict replay mode: a replay window wider than ±300 s is a failure (option after URL)
+  sms-hook verify http://127.0.0.1:8080/hooks/sms --require-replay-protection
   # behind a gateway that wants its own credentials; a private CA
   sms-hook verify https://gw.example.com/sms --header 'Authorization: Bearer ...' \\
       --ca-bundle ./ca.pem
@@ -96,6 +99,18 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     help="Add a header to every request (e.g. a gateway's credentials; masked in "
     "reports). Repeatable.",
 )
+@click.option(
+    "--require-replay-protection",
+    "replay_seconds",
+    type=click.IntRange(min=1),
+    is_flag=False,
+    flag_value=REPLAY_DEFAULT,
+    default=None,
+    metavar="[SECONDS]",
+    help="Strict replay mode: a receiver must reject timestamps more than SECONDS "
+    f"(default {REPLAY_DEFAULT}) in the past or in the future; a wider window is a failure "
+    "that names the measured window.",
+)
 @click.option("--insecure", is_flag=True, help="Do not verify the receiver's TLS certificate.")
 @click.option(
     "--ca-bundle",
@@ -120,6 +135,7 @@ def verify(
     max_examples: int,
     request_timeout: float,
     headers: tuple[str, ...],
+    replay_seconds: int | None,
     insecure: bool,
     ca_bundle: Path | None,
     junit_xml: Path | None,
@@ -147,6 +163,7 @@ def verify(
         request_timeout=request_timeout,
         headers=extra_headers,
         tls_verify=False if insecure else (str(ca_bundle) if ca_bundle else True),
+        require_replay_protection=replay_seconds,
     )
     with _progress() as progress:
         result = run(settings, progress=progress, contract=contract)
