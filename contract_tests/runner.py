@@ -99,7 +99,7 @@ def verify(
             result.stopped = str(exc)
         result.requests = run.sender.requests + run.sequenced.requests
         result.rate_limited = run.sender.rate_limited
-    result.checked = run.assessor.checked
+    run.assessor.fill(result)
     result.advisories = advise(run.observations, contract.tolerance)
     run.sequenced.finish(result, run.observations)
     result.seconds = time.perf_counter() - clock

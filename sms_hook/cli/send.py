@@ -82,7 +82,9 @@ def send(
         contract, type_name, base=body_file.read() if body_file else None, sets=sets, unsets=unsets
     )
     body = delivery.encode(contract, built, pretty=pretty)
-    request = delivery.signed_request(body, secret, operator_name=operator_name)
+    request = delivery.signed_request(
+        body, secret, operator_name=operator_name, scheme=contract.signature
+    )
     verdict = judge.Judge(contract, secret).judge(request.headers, body)
 
     click.echo(click.style(f"> POST {url}", bold=True))

@@ -127,6 +127,11 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write every failure, count and advisory as JSON.",
 )
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Show every failing request kept under its cause, not only the smallest.",
+)
 def verify(
     url: str,
     secret: str | None,
@@ -140,6 +145,7 @@ def verify(
     ca_bundle: Path | None,
     junit_xml: Path | None,
     report_json: Path | None,
+    verbose: bool,
 ) -> None:
     """Check the receiver at URL (any path, http or https) against the contract.
 
@@ -167,12 +173,12 @@ def verify(
     )
     with _progress() as progress:
         result = run(settings, progress=progress, contract=contract)
-    for line in summary(result):
+    for line in summary(result, verbose=verbose, contract=contract):
         _echo(line)
     if junit_xml is not None:
         junit.write(result, junit_xml)
     if report_json is not None:
-        json_report.write(result, report_json)
+        json_report.write(result, report_json, contract=contract)
     if not result.conforms:
         raise ContractBroken(verdict(result).text)
 

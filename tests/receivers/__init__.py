@@ -3,11 +3,12 @@
 Every receiver is an ASGI app listening at `RECEIVER_PATH` (anything else answers 404), built by
 a factory that takes the partner's secret.
 
-    CORRECT    name → factory(secret)                        must pass verify with no failure
-    FAULTY     name → (factory(secret), rule id, defect)     verify must fail it, naming the rule
+    CORRECT     name → factory(secret)                       must pass verify with no failure
     REMEMBERING name → factory(secret)                       correct, with a replay memory
-    SEQUENCED  name → (factory(secret), rule id, defect)     the same, for defects that only
-               several requests, a framing or strict replay mode (`STRICT`) show
+    FAULTY      name → (factory(secret), rule id, defect)    verify must fail it, naming the rule
+    BROKEN      name → the exact set of rules verify must name for it (no more, no fewer)
+    SEQUENCED   name → (factory(secret), rule id, defect)    faulty too, for defects that only
+                several requests, a framing or strict replay mode (`STRICT`) show
 
 The correct receivers are written independently of `sms_hook.judge` and of each other:
 `raw_bytes` (strict, plain ASGI, HMAC over the received bytes), `reserialise` (lenient, plain
@@ -38,6 +39,7 @@ from tests.receivers.reserialise import reserialise
 from tests.receivers.starlette_table import starlette_table
 
 __all__ = [
+    "BROKEN",
     "CORRECT",
     "CRASH_RULES",
     "FAULTY",
@@ -72,6 +74,11 @@ _DEFECTIVE: tuple[type[Defective], ...] = (
 FAULTY: Final[dict[str, tuple[Factory, str, str]]] = {
     cls.name: (cls, cls.rule, cls.defect()) for cls in _DEFECTIVE
 }
+
+BROKEN: Final[dict[str, frozenset[str]]] = {
+    cls.name: frozenset({cls.rule}) | cls.also for cls in _DEFECTIVE
+}
+"""The rules `verify` must name for each faulty receiver: its own, and what its defect breaks."""
 
 SEQUENCED: Final[dict[str, tuple[Factory, str, str]]] = {
     cls.name: (cls, cls.rule, cls.defect()) for cls in faulty_sequences.RECEIVERS

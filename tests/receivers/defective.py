@@ -50,12 +50,15 @@ the contract names the case ("never a 5xx")."""
 class Defective(RawBytesReceiver):
     """A `raw_bytes` receiver with exactly one defect.
 
-    `name` is its key in the corpus, `rule` the rule `verify` must name for it, and the first
-    line of the subclass's docstring describes the defect in a partner's words.
+    `name` is its key in the corpus, `rule` the rule `verify` must name for it, `also` any other
+    rule the same defect necessarily breaks (verify must name exactly these, no more), and the
+    first line of the subclass's docstring describes the defect in a partner's words.
     """
 
     name: ClassVar[str]
     rule: ClassVar[str]
+    also: ClassVar[frozenset[str]] = frozenset()
+    """Rules the same defect breaks besides `rule` (a wrong answer to every acceptance, say)."""
 
     @classmethod
     def defect(cls) -> str:

@@ -15,7 +15,15 @@ from contract_tests.runner import DEFAULT_MAX_EXAMPLES
 from mock_server.app import create_app
 from mock_server.settings import MEMORY
 from mock_server.settings import Settings as MockSettings
-from tests.receivers import CORRECT, FAULTY, RECEIVER_PATH, REMEMBERING, SEQUENCED, STRICT
+from tests.receivers import (
+    BROKEN,
+    CORRECT,
+    FAULTY,
+    RECEIVER_PATH,
+    REMEMBERING,
+    SEQUENCED,
+    STRICT,
+)
 from tests.support.server import serve
 from tests.verify.conftest import SECRET, quick
 
@@ -32,11 +40,12 @@ def _describe(result: Result) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(FAULTY))
-def test_verify_fails_every_faulty_receiver_naming_its_rule(name: str) -> None:
+def test_verify_fails_every_faulty_receiver_naming_exactly_its_rules(name: str) -> None:
     factory, rule, defect = FAULTY[name]
     with serve(factory(SECRET)) as base:
         result = quick(base + RECEIVER_PATH, max_examples=2, request_timeout=HANG_TIMEOUT)
     assert rule in result.broken_rules(), f"{name} ({defect}) was not failed under {rule}"
+    assert set(result.broken_rules()) == BROKEN[name], f"{name} ({defect}): {_describe(result)}"
     assert not result.conforms
 
 
