@@ -29,7 +29,7 @@ class Failure:
     status: int | None
     """The answer's status (None: no answer)."""
     curl: str
-    """A curl command that sends this exact request (body inline; see `contract_tests.repro`)."""
+    """A curl command that sends this exact request (body inline; see `sms_hook.repro`)."""
     timestamp: str | None
     """The timestamp the request was signed with; it ages, so a receiver may reject a replay."""
     expect: str = ""

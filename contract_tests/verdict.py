@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-from contract_tests import causes, repro
+from contract_tests import causes
 from contract_tests.exchange import Exchange
 from contract_tests.result import Failure, Result
 from contract_tests.rules import (
@@ -26,7 +26,7 @@ from contract_tests.rules import (
     failing_rule,
 )
 from contract_tests.signer import whitespace
-from sms_hook import response, signing
+from sms_hook import repro, response, signing
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.judge import Expect, Judge, Judgement

@@ -15,7 +15,7 @@ from typing import Any, Final
 from mock_server.admin import Answer, problem
 from mock_server.journal import Entry, Journal
 from mock_server.receiver import ASGIApp, Message
-from sms_hook.delivery import SignedRequest
+from sms_hook import repro
 
 # Set by the client or the connection, not part of what a sender chose to send.
 _NOT_REPLAYED: Final = frozenset(
@@ -106,7 +106,7 @@ class Replay:
 
         base = origin(request.scope)
         headers = {k: v for k, v in entry.headers.items() if k not in _NOT_REPLAYED}
-        command = SignedRequest(headers=headers, body=entry.body).curl(base + entry.path)
+        command = repro.curl(base + entry.path, headers.items(), entry.body)
         return command + "\n", 200, {"Content-Type": "text/plain"}
 
 

@@ -53,7 +53,10 @@ def main(out: Path) -> None:
             page.wait_for("document.getElementById('detail-curl').textContent.startsWith('curl')")
             shot = page.call(
                 "Page.captureScreenshot",
-                {"format": "png", "clip": {"x": 0, "y": 0, "width": 1200, "height": 760, "scale": 0.8}},
+                {
+                    "format": "png",
+                    "clip": {"x": 0, "y": 0, "width": 1200, "height": 760, "scale": 0.8},
+                },
             )
             page.navigate("about:blank")
     out.write_bytes(base64.b64decode(shot["data"]))
