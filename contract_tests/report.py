@@ -78,11 +78,15 @@ def summary(
     if whole:
         lines += [Line(""), Line("Nothing else was judged: fix the URL and run again.", "warn")]
         return lines
+    # A broken run keeps to one screen: the causes lead, so the table shows the failing rules,
+    # and the advisories and the field map what stands out; --verbose shows them whole.
+    compact = bool(found) and not verbose
     lines += [Line("")]
-    lines += table(result)
-    if result.advisories:
+    lines += table(result, failing_only=compact)
+    shown = [a for a in result.advisories if a.notable or not compact]
+    if shown:
         lines += [Line(""), Line("Advisories (never failures)", "bold")]
-        for advisory in result.advisories:
+        for advisory in shown:
             mark = "!" if advisory.notable else "·"
             lines.append(
                 Line(
@@ -90,7 +94,12 @@ def summary(
                     "warn" if advisory.notable else "plain",
                 )
             )
-    lines += _profile(result)
+    if len(shown) < len(result.advisories):
+        more = len(result.advisories) - len(shown)
+        lines.append(
+            Line(f"  · {more} more advisor{'ies' if more > 1 else 'y'} (--verbose)", "dim")
+        )
+    lines += _profile(result, compact=compact)
     if verbose and found:
         lines += [Line(""), Line("Every failing request kept, by cause", "bold"), Line(AGES, "dim")]
         for number, cause in enumerate(found, 1):
@@ -133,10 +142,13 @@ def cause_lines(number: int, cause: Cause, *, details: int = 1) -> list[Line]:
     return lines
 
 
-def _profile(result: Result) -> list[Line]:
-    """The receiver's profile: field map and answer times (facts, never failures)."""
+def _profile(result: Result, *, compact: bool = False) -> list[Line]:
+    """The receiver's profile: field map and answer times (facts, never failures).
+
+    `compact`: the field map as its differences from the contract, the times as one line.
+    """
     lines: list[Line] = []
-    if result.field_map:
+    if result.field_map and not compact:
         lines += [
             Line(""),
             Line(
@@ -149,19 +161,29 @@ def _profile(result: Result) -> list[Line]:
             Line(text, "warn" if " L" in text or " S" in text else "plain")
             for text in fieldmap.render(result.field_map)
         ]
-    if result.timing:
+    elif result.field_map:
+        lines += [Line("")]
+        lines += [Line(text, "warn") for text in fieldmap.summary_lines(result.field_map)]
+    if result.timing and not compact:
         lines += [Line(""), Line("Answer times", "bold")]
         lines += [Line(text) for text in timing.render(result.timing)]
+    elif result.timing:
+        lines.append(Line(timing.one_line(result.timing), "dim"))
     return lines
 
 
-def table(result: Result) -> list[Line]:
-    """Rules down, types across: `ok N` (N requests checked) or `FAIL f/N` (f of them failed)."""
+def table(result: Result, *, failing_only: bool = False) -> list[Line]:
+    """Rules down, types across: `ok N` (N requests checked) or `FAIL f/N` (f of them failed).
+
+    Rules nothing was checked under (strict replay mode not asked for) are left out;
+    `failing_only` leaves out the rules that passed too, counted in one line.
+    """
     columns = [t for t in result.columns if any(result.checked[(r, t)] for r in FAILING)]
     width = max(len(r) for r in FAILING) + 2
     cell = max(14, *(len(c) + 2 for c in columns))
     header = "rule".ljust(width) + "".join(c.ljust(cell) for c in columns)
     lines = [Line(header.rstrip(), "dim")]
+    passed = 0
     for rule in FAILING:
         row = rule.ljust(width)
         broken = False
@@ -176,7 +198,14 @@ def table(result: Result) -> list[Line]:
             else:
                 text = "-"
             row += text.ljust(cell)
+        if not any(result.checked[(rule, c)] for c in columns) and not broken:
+            continue
+        if failing_only and not broken:
+            passed += 1
+            continue
         lines.append(Line(row.rstrip(), "fail" if broken else "plain"))
+    if passed:
+        lines.append(Line(f"ok: {passed} more rules (--verbose shows the whole table)", "dim"))
     return lines
 
 
