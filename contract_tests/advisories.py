@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from contract_tests.result import Advisory
 
@@ -27,10 +28,30 @@ class Observation:
         return self.status == 200
 
 
-def advise(observations: Iterable[Observation], tolerance: int) -> list[Advisory]:
-    """Turn the advisory probes' answers into advisories."""
+NOT_ASSESSED: Final = (
+    "not assessed: no valid notification was accepted, so what the receiver rejects tells "
+    "nothing about it"
+)
+
+
+def advise(
+    observations: Iterable[Observation], tolerance: int, *, accepted: bool = True
+) -> list[Advisory]:
+    """Turn the advisory probes' answers into advisories.
+
+    `accepted` is False when the receiver accepted no valid notification of the battery (a wrong
+    secret or path, a redirect, every connection reset): a receiver that rejects everything also
+    rejects stale timestamps, so no advisory is claimed, and each says why.
+    """
     seen = list(observations)
     advisories: list[Advisory] = []
+    if not accepted:
+        tags = {"advisory-replay": "replay", "advisory-spaces-reading": "reading:"}
+        return [
+            Advisory(rule, NOT_ASSESSED, notable=False)
+            for rule, tag in tags.items()
+            if any(o.tag.startswith(tag) for o in seen)
+        ]
     replay = [o for o in seen if o.tag == "replay"]
     if replay:
         advisories.append(_replay(replay, tolerance))

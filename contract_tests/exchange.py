@@ -1,24 +1,34 @@
-"""Sending requests to the receiver over one keep-alive connection, and what came back.
+"""Sending requests to the receiver over keep-alive connections (one per thread); the answers.
+
+The wire (deadline for the whole exchange, answers capped, redirects never followed) is
+`sms_hook.wire`; this module adds what a run needs on top: counting, the first request as the
+reachability check, a receiver that went away, timeouts in a row, and a gateway's 429s.
 
 ReceiverUnreachable   (sms_hook.errors) the very first request found no receiver: a usage
-                      problem (wrong URL, nothing listening, DNS, TLS), not a verdict
+                      problem (wrong URL, nothing listening, DNS, TLS, http:// given to a TLS
+                      port or https:// to a plain one), not a verdict
 Stopped               the receiver went away, or stopped answering, in the middle of a run
 Unsendable            a generated request that HTTP cannot carry (a header value with a
                       line break, ...); it is skipped, never reported
+
+`Sender.send` is safe to call from several threads at once: each thread sends over its own
+connection, so requests of one thread go out in order on one connection.
 """
 
 from __future__ import annotations
 
 import math
+import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Final
 
-import httpx
-
-from sms_hook import delivery
+from sms_hook import wire
 from sms_hook.delivery import Answer, SignedRequest
-from sms_hook.errors import ReceiverUnreachable
+from sms_hook.errors import ConnectionDropped, NoAnswerInTime, ReceiverUnreachable, Unsendable
+
+__all__ = ["Exchange", "Sender", "Stopped", "Unsendable"]
 
 MAX_TIMEOUTS_IN_A_ROW: Final = 3
 RATE_LIMIT_RETRIES: Final = 3
@@ -34,10 +44,6 @@ class Stopped(Exception):
         """True: this very request was refused a connection (it is a failure of its own)."""
 
 
-class Unsendable(Exception):
-    """Raised when a request cannot be put on the wire at all (it is skipped)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Exchange:
     """A request as sent, and the receiver's answer or why there was none."""
@@ -48,18 +54,45 @@ class Exchange:
 
 
 class Sender:
-    """Posts requests to one URL over one client, counts them, and reports transport trouble."""
+    """Posts requests to one URL, counts them, and reports transport trouble (thread-safe)."""
 
-    def __init__(self, client: httpx.Client, url: str, timeout: float) -> None:
-        self.client = client
+    def __init__(self, url: str, timeout: float, *, tls: ssl.SSLContext | None = None) -> None:
         self.url = url
         self.timeout = timeout
+        self.tls = tls
         self.requests = 0
+        self.answered = 0
+        """How many requests got an answer (any status): 0 means nothing was ever answered."""
         self.rate_limited = 0
         """How many 429 answers were waited out and retried."""
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[wire.Connection] = []
         self._reached = False
         self._timeouts = 0
         self._gone: str | None = None
+
+    def close(self) -> None:
+        """Close every connection opened by any thread."""
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _connection(self) -> wire.Connection:
+        connection: wire.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = wire.Connection(self.url, tls=self.tls)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
 
     def send(self, request: SignedRequest) -> Exchange:
         """Send one request and return the exchange; a failure to answer is part of it.
@@ -69,58 +102,59 @@ class Sender:
         request it dropped brought it down): `Stopped` is raised from then on, as it is after
         several timeouts in a row.
         """
-        if self._gone is not None:
-            raise Stopped(self._gone)
-        if self._timeouts >= MAX_TIMEOUTS_IN_A_ROW:
-            raise Stopped(
-                f"{self._timeouts} requests in a row got no answer within {self.timeout:g} s"
-            )
+        with self._lock:
+            if self._gone is not None:
+                raise Stopped(self._gone)
+            if self._timeouts >= MAX_TIMEOUTS_IN_A_ROW:
+                raise Stopped(
+                    f"{self._timeouts} requests in a row got no answer within {self.timeout:g} s"
+                )
         exchange = self._exchange(request)
         for _ in range(RATE_LIMIT_RETRIES):
             # A gateway's rate limit answers for the gateway, not for the receiver's contract:
             # wait as told (within reason) and send the same request again.
             if exchange.answer is None or exchange.answer.status != 429:
                 break
-            self.rate_limited += 1
+            with self._lock:
+                self.rate_limited += 1
             time.sleep(_retry_after(exchange.answer.headers.get("retry-after")))
             exchange = self._exchange(request)
         timed_out = exchange.error is not None and exchange.error.startswith("no answer")
-        self._timeouts = self._timeouts + 1 if timed_out else 0
+        with self._lock:
+            self._timeouts = self._timeouts + 1 if timed_out else 0
         return exchange
 
     def _exchange(self, request: SignedRequest) -> Exchange:
-        dropped: str | None = None
-        for attempt in (1, 2):
+        with self._lock:
             self.requests += 1
-            try:
-                answer = delivery.post(self.client, self.url, request)
-            except ReceiverUnreachable as exc:
+        try:
+            answer = self._connection().post(request.headers, request.body, self.timeout)
+        except ReceiverUnreachable as exc:
+            with self._lock:
                 if not self._reached:
                     raise
                 self._gone = f"the receiver stopped accepting connections ({exc})"
-                if dropped is not None:
-                    return Exchange(request, None, f"{dropped}; then {self._gone}")
                 reason = f"{self._gone}; an earlier request probably brought it down"
-                raise Stopped(reason, refused=True) from exc
-            except httpx.TimeoutException:
-                self._reached = True
-                return Exchange(request, None, f"no answer within {self.timeout:g} s")
-            except (httpx.LocalProtocolError, UnicodeEncodeError) as exc:
-                raise Unsendable(str(exc)) from exc
-            except httpx.TransportError as exc:
-                self._reached = True
-                dropped = (
-                    f"connection dropped without an answer ({type(exc).__name__}"
-                    f"{': ' + str(exc) if str(exc) else ''})"
-                )
-                # A keep-alive connection the server closed while idle fails the same way as a
-                # dropped answer; only a second drop, on a fresh connection, counts.
-                if attempt == 1:
-                    continue
-                return Exchange(request, None, dropped)
+            raise Stopped(reason, refused=True) from exc
+        except NoAnswerInTime as exc:
+            self._reach()
+            return Exchange(request, None, str(exc))
+        except ConnectionDropped as exc:
+            self._reach()
+            dropped = f"connection dropped without an answer ({exc})"
+            if not wire.accepts_connections(self.url, self.timeout):
+                # This request most likely brought the receiver down: say so on it, and stop.
+                with self._lock:
+                    self._gone = f"the receiver stopped accepting connections ({exc})"
+                return Exchange(request, None, f"{dropped}; then {self._gone}")
+            return Exchange(request, None, dropped)
+        self._reach(answered=True)
+        return Exchange(request, answer)
+
+    def _reach(self, *, answered: bool = False) -> None:
+        with self._lock:
             self._reached = True
-            return Exchange(request, answer)
-        raise AssertionError("unreachable")  # pragma: no cover
+            self.answered += answered
 
 
 def _retry_after(value: str | None) -> float:

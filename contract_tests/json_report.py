@@ -62,6 +62,7 @@ def as_dict(
         "rate_limited": result.rate_limited,
         "conforms": result.conforms,
         "stopped": result.stopped,
+        "left_out": result.left_out,
         "broken_rules": result.broken_rules(),
         "causes": [_cause(n, c, index) for n, c in enumerate(found, 1)],
         "scores": {

@@ -71,6 +71,8 @@ def summary(
                 "warn",
             )
         )
+    if result.left_out:
+        lines.insert(2, Line(f"note: {result.left_out}", "warn"))
     lines += [Line(""), verdict(result, found)]
     for number, cause in enumerate(found, 1):
         lines += cause_lines(number, cause, details=details)

@@ -94,6 +94,8 @@ class Result:
     """Answer times per type (p50, p95, max)."""
     replay_window: str | None = None
     """The measured replay window ("accepts −300 s … +300 s"), if it was measured."""
+    left_out: str | None = None
+    """What the --max-time budget left out of the generated cases, if anything (not a failure)."""
 
     @property
     def conforms(self) -> bool:

@@ -30,6 +30,7 @@ from sms_hook import repro, response, signing
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.judge import Expect, Judge, Judgement
+from sms_hook.wire import MAX_ANSWER, UNREAD
 
 _JSON_WHITESPACE = frozenset(" \t\n\r")
 _TELLING_HEADERS = ("www-authenticate", "location", "date", "server", "content-type")
@@ -158,6 +159,9 @@ class Assessor:
         self.clock_skew = told - time.time()
 
     def _problems(self, expect: Expect, answer: Answer) -> list[str]:
+        ok = answer.status == self.contract.success_status
+        if answer.discarded and ok and expect is not Expect.REJECT:
+            return [UNREAD]
         if expect is Expect.ACCEPT:
             return response.acceptance_problems(
                 self.contract, answer.status, answer.headers, answer.body
@@ -223,8 +227,11 @@ def describe_answer(exchange: Exchange, limit: int = 200) -> str:
     content_type = answer.headers.get("content-type", "no content-type")
     text = answer.body.decode("utf-8", errors="backslashreplace")
     preview = text if len(text) <= limit else text[: limit - 1] + "…"
-    return (
+    described = (
         f"status {answer.status}, {content_type}, body {preview!r}"
         if text
         else (f"status {answer.status}, {content_type}, empty body")
     )
+    if answer.discarded:  # sms_hook.wire kept the first MAX_ANSWER bytes only
+        described += f" (longer than {MAX_ANSWER // 1024} KiB: the rest was discarded unread)"
+    return described

@@ -1,18 +1,18 @@
-"""Building, sending and reproducing signed requests to a receiver."""
+"""Building, sending and reproducing signed requests to a receiver (the wire is `sms_hook.wire`)."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
-
-import httpx
 
 from sms_hook import signing
 from sms_hook.contract import Contract
-from sms_hook.errors import ReceiverUnreachable
+from sms_hook.wire import Answer, Connection
+
+__all__ = ["Answer", "Connection", "SignedRequest", "encode", "post", "signed_request"]
 
 DEFAULT_OPERATOR: Final = "sms-hook"
 DEFAULT_TIMEOUT: Final = 10.0
@@ -25,16 +25,6 @@ class SignedRequest:
 
     headers: Mapping[str, str]
     body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A receiver's answer: status, lower-case headers, body bytes and time taken."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    seconds: float = field(default=0.0)
 
 
 def encode(contract: Contract, notification: Mapping[str, Any], *, pretty: bool = False) -> bytes:
@@ -70,41 +60,11 @@ def signed_request(
     return SignedRequest(headers, body)
 
 
-def post(client: httpx.Client, url: str, request: SignedRequest) -> Answer:
-    """Send one request; raise `ReceiverUnreachable` if no connection could be made.
+def post(connection: Connection, request: SignedRequest, timeout: float) -> Answer:
+    """Send one request over `connection`; the answer must be whole within `timeout` seconds.
 
-    A connection that was made but dropped, or a receiver that does not answer in time, is
-    returned as an `httpx` exception for the caller to judge (it is a contract failure, not a
-    usage problem).
+    Raises `ReceiverUnreachable` if no connection could be made, `NoAnswerInTime` or
+    `ConnectionDropped` (both `ExchangeFailed`) if one was made but no whole answer came back:
+    that is the receiver's failure to judge, not a usage problem. See `sms_hook.wire`.
     """
-    started = time.perf_counter()
-    try:
-        response = client.post(url, content=request.body, headers=dict(request.headers))
-    except httpx.ConnectTimeout as exc:
-        raise ReceiverUnreachable(f"{url}: no connection within the timeout") from exc
-    except httpx.ConnectError as exc:
-        raise ReceiverUnreachable(f"{url}: {_reason(exc)}") from exc
-    except httpx.UnsupportedProtocol as exc:
-        raise ReceiverUnreachable(f"{url}: not an http or https URL") from exc
-    return Answer(
-        response.status_code,
-        {k.lower(): v for k, v in response.headers.items()},
-        response.content,
-        time.perf_counter() - started,
-    )
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or ("temporary failure in name resolution" in lowered)
-    ):
-        return "host name could not be resolved (DNS)"
-    if "certificate" in lowered or "ssl" in lowered:
-        return f"TLS handshake failed ({text})"
-    return text
+    return connection.post(request.headers, request.body, timeout)

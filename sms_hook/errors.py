@@ -9,7 +9,11 @@
     │   ├── TimestampOutOfTolerance   `timestamp` is further from now than the tolerance
     │   └── SignatureMismatch         the HMAC does not match either reading of the body
     ├── NotificationError             a notification to send cannot be built (bad --set, file)
-    └── ReceiverUnreachable           refused, DNS, TLS or timeout while connecting to a receiver
+    ├── ReceiverUnreachable           refused, DNS, TLS or timeout while connecting to a receiver
+    ├── Unsendable                    a request HTTP cannot carry (a header with a line break)
+    └── ExchangeFailed                connected, but no whole answer came back
+        ├── NoAnswerInTime            the deadline (connect, send, last byte) passed
+        └── ConnectionDropped         closed or reset before a whole answer, or not HTTP
 
 The CLI maps these to one line and an exit code; library code never exits or prints.
 """
@@ -80,3 +84,19 @@ class NotificationError(SmsHookError):
 
 class ReceiverUnreachable(SmsHookError):
     """Raised when a receiver cannot be reached: refused, DNS, TLS or timeout."""
+
+
+class Unsendable(SmsHookError):
+    """Raised when a request cannot be put on the wire (a header value with a line break...)."""
+
+
+class ExchangeFailed(SmsHookError):
+    """Raised when a connection was made but no whole answer came back."""
+
+
+class NoAnswerInTime(ExchangeFailed):
+    """Raised when the deadline of an exchange (connect, send, last byte) passed."""
+
+
+class ConnectionDropped(ExchangeFailed):
+    """Raised when the receiver closed or reset the connection, or answered something not HTTP."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,9 +46,42 @@ def build(
     return notification
 
 
+def unknown_fields(contract: Contract, type_name: str, paths: Iterable[str]) -> list[str]:
+    """Say which `--set`/`--unset` paths name a field the type does not have (likely a typo)."""
+    if type_name not in contract.types:
+        return []
+    fields = [f.name for f in contract.types[type_name].fields]
+    found = []
+    for item in paths:
+        path = item.split("=", 1)[0].removesuffix(":")
+        name = path.split(".", 1)[1] if path.startswith("data.") else None
+        if name and name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1)
+            maybe = f"; did you mean data.{close[0]}?" if close else ""
+            found.append(
+                f"{path}: {type_name} has no field {name!r} (fields: {', '.join(fields)}){maybe}"
+            )
+    return found
+
+
+def _json(raw: str) -> Any:
+    """Parse a JSON value; NaN, Infinity and numbers beyond a double are not JSON to send."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON value")
+
+    def number(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"{text} is beyond what a JSON number can carry here")
+        return value
+
+    return json.loads(raw, parse_constant=constant, parse_float=number)
+
+
 def _parse_base(base: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(base)
+        value = _json(base.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise NotificationError(f"--body: not valid JSON ({exc})") from exc
     if not isinstance(value, dict):
@@ -58,7 +93,7 @@ def _assignment(contract: Contract, notification: dict[str, Any], item: str) -> 
     if ":=" in item and item.index(":=") < item.index("=") + 1:
         path, raw = item.split(":=", 1)
         try:
-            return _check_path(path), json.loads(raw)
+            return _check_path(path), _json(raw)
         except ValueError as exc:
             raise NotificationError(f"--set {path}: {raw!r} is not JSON ({exc})") from exc
     if "=" not in item:
@@ -84,7 +119,7 @@ def _assignment(contract: Contract, notification: dict[str, Any], item: str) -> 
             ) from None
     if expected in {"number", "boolean", "object", "array"}:
         try:
-            return path, json.loads(raw)
+            return path, _json(raw)
         except ValueError as exc:
             raise NotificationError(f"--set {path}: {raw!r} is not JSON ({exc})") from exc
     return path, raw

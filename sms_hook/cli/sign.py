@@ -10,8 +10,8 @@ import click
 
 from sms_hook import contract as contract_module
 from sms_hook import delivery, signing
-from sms_hook.cli.base import ContractBroken, resolve_secret, secret_option
-from sms_hook.errors import NotificationError, SignatureMismatch
+from sms_hook.cli.base import ContractBroken, read_input, resolve_secret, secret_option
+from sms_hook.errors import SignatureMismatch
 
 
 @click.command(
@@ -56,11 +56,15 @@ def sign(
         body = delivery.encode(contract, contract.example(example))
     else:
         assert file is not None
-        body = file.read()
+        body = read_input(file, "FILE")
     secret = resolve_secret(secret, contract.test_key)
     ts = timestamp if timestamp is not None else str(int(time.time()))
-    if not ts.isascii() or not ts.isdigit():
-        raise NotificationError(f"--timestamp: {ts!r} is not a unix time in whole seconds")
+    if signing.parse_timestamp(ts) is None:
+        shown = ts if len(ts) <= 40 else f"{ts[:39]}… ({len(ts)} characters)"
+        raise click.BadParameter(
+            f"{shown!r} is not a unix time in whole seconds (1 to 18 ASCII digits)",
+            param_hint="--timestamp",
+        )
     msg = signing.message(ts, body, contract.signature)
     _note_order(contract, body)
     if check is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -17,12 +17,26 @@ from rich.progress import Progress as Bar
 
 from contract_tests import json_report, junit
 from contract_tests.report import Line, summary, verdict
-from contract_tests.runner import DEFAULT_MAX_EXAMPLES, Progress, Settings
+from contract_tests.runner import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_EXAMPLES,
+    MAX_CONCURRENCY,
+    Progress,
+    Settings,
+)
 from contract_tests.runner import verify as run
 from contract_tests.window import RECOMMENDED as REPLAY_DEFAULT
 from sms_hook import contract as contract_module
-from sms_hook.cli.base import ContractBroken, check_url, resolve_secret, secret_option
+from sms_hook.cli.base import (
+    ContractBroken,
+    Seconds,
+    check_url,
+    resolve_secret,
+    secret_option,
+    writable,
+)
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
+from sms_hook.errors import SmsHookError
 
 _STYLES: Final[dict[str, dict[str, Any]]] = {
     "ok": {"fg": "green", "bold": True},
@@ -86,10 +100,25 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
 )
 @click.option(
     "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(),
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="Seconds to wait for each answer; no answer in time is a failure.",
+    help="Seconds for each whole exchange (connect, send, the answer's last byte); "
+    "no whole answer in time is a failure.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=MAX_CONCURRENCY),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at once, each on its own keep-alive connection "
+    "(order-dependent probes always go one after the other on one).",
+)
+@click.option(
+    "--max-time",
+    type=Seconds(),
+    help="A budget for the whole run, in seconds: the battery always runs whole, the "
+    "generated cases stop when it is spent (the report says what it left out).",
 )
 @click.option(
     "--header",
@@ -119,12 +148,14 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
 )
 @click.option(
     "--junit-xml",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable,
     help="Write JUnit XML: one test case per rule × type.",
 )
 @click.option(
     "--report-json",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable,
     help="Write every failure, count and advisory as JSON.",
 )
 @click.option(
@@ -139,6 +170,8 @@ def verify(
     seed: int | None,
     max_examples: int,
     request_timeout: float,
+    concurrency: int,
+    max_time: float | None,
     headers: tuple[str, ...],
     replay_seconds: int | None,
     insecure: bool,
@@ -167,6 +200,8 @@ def verify(
         seed=seed,
         max_examples=max_examples,
         request_timeout=request_timeout,
+        concurrency=concurrency,
+        max_time=max_time,
         headers=extra_headers,
         tls_verify=False if insecure else (str(ca_bundle) if ca_bundle else True),
         require_replay_protection=replay_seconds,
@@ -175,10 +210,16 @@ def verify(
         result = run(settings, progress=progress, contract=contract)
     for line in summary(result, verbose=verbose, contract=contract):
         _echo(line)
-    if junit_xml is not None:
-        junit.write(result, junit_xml)
-    if report_json is not None:
-        json_report.write(result, report_json, contract=contract)
+    writers: tuple[tuple[Path | None, Callable[[Path], None]], ...] = (
+        (junit_xml, lambda path: junit.write(result, path)),
+        (report_json, lambda path: json_report.write(result, path, contract=contract)),
+    )
+    for path, write in writers:
+        if path is not None:
+            try:
+                write(path)
+            except OSError as exc:
+                raise SmsHookError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
     if not result.conforms:
         raise ContractBroken(verdict(result).text)
 

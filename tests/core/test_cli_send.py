@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sms_hook import signing
+from sms_hook.cli import cli
 from sms_hook.errors import SignatureError
 from tests.support.server import free_port, serve
 
@@ -173,12 +175,84 @@ def test_send_to_a_closed_port_is_a_connection_problem_with_exit_2() -> None:
         (["otp", "ftp://127.0.0.1/"], "is not an http:// or https:// URL with a host"),
         (["otp", "http://[::1"], "is not an http:// or https:// URL with a host"),
         (["otp", "http:///hook"], "is not an http:// or https:// URL with a host"),
-        (["otp", "http://127.0.0.1:1/", "--timeout", "-1"], "-1.0 is not in the range x>0"),
-        (["otp", "http://127.0.0.1:1/", "--timeout", "0"], "0.0 is not in the range x>0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "-1"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "0"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "nan"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "inf"], "give a number of seconds above 0"),
+        (["otp", "http://127.0.0.1:1/", "--timeout", "1e308"], "at most 86400"),
+        (["otp", "http://127.0.0.1:1/", "--bogus"], "No such option"),
+        (["otp"], "Missing argument 'URL'"),
+        (
+            ["bet_result", "http://127.0.0.1:1/", "--set", "data.event_id:=NaN"],
+            "NaN is not a JSON value",
+        ),
+        (
+            ["bet_result", "http://127.0.0.1:1/", "--set", "data.event_id:=1e999"],
+            "1e999 is beyond what a JSON number can carry",
+        ),
+        (["otp", "http://127.0.0.1:1/", "--body", "/proc/self/mem"], "cannot be read"),
+        (["otp", "http://127.0.0.1:1/", "--secret", "\udcff\udcfe"], "not valid UTF-8 text"),
+        (["otp", "http://u:pw@[::1"], "'http://***@[::1' is not an http"),
     ],
 )
 def test_send_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
     code, out = send(*args)
     assert code == 2
     assert message in out
-    assert "Traceback" not in out
+    assert len(out.splitlines()) == 1, out
+    assert "Usage:" not in out
+
+
+def test_send_to_a_wrong_path_says_so_and_exits_1(receiver: tuple[Receiver, str]) -> None:
+    _, url = receiver
+    code, out = send("bet_result", url.replace(PATH, "/hooks/sms"), "--set", "data.event_id:=true")
+    assert code == 1
+    assert "status 404: nothing at this path takes notifications" in out
+    assert "the URL's path is probably wrong" in out
+    assert "ok: the answer" not in out
+
+
+def test_send_warns_of_a_set_field_the_contract_does_not_have(
+    receiver: tuple[Receiver, str],
+) -> None:
+    _, url = receiver
+    result = CliRunner().invoke(
+        __import__("sms_hook.cli", fromlist=["cli"]).cli,
+        ["send", "bet_result", url, "--set", "data.evnt_id=1"],
+        env={"SMS_HOOK_SECRET": SECRET},
+    )
+    assert "warning: data.evnt_id: bet_result has no field 'evnt_id'" in result.stderr
+    assert "did you mean data.event_id?" in result.stderr
+    assert "(sent anyway)" in result.stderr
+    assert '"evnt_id":"1"' in result.stdout  # it was sent
+
+
+def _help_examples() -> list[list[str]]:
+    from sms_hook.cli import send as send_command
+
+    epilog = send_command.send.epilog or ""
+    joined = epilog.replace("\\\n", " ")
+    return [
+        shlex.split(line.strip())[2:]  # after "sms-hook send"
+        for line in joined.splitlines()
+        if line.strip().startswith("sms-hook send") and "127.0.0.1:8080" in line
+    ]
+
+
+@pytest.fixture(scope="module")
+def mock_url() -> Iterator[str]:
+    from mock_server.app import create_app
+    from mock_server.settings import Settings
+
+    with serve(create_app(Settings(journal=":memory:")).app) as base:
+        yield base
+
+
+def test_every_help_example_works_against_the_mock_as_written(mock_url: str) -> None:
+    examples = _help_examples()
+    assert len(examples) >= 4
+    for example in examples:
+        args = [a.replace("http://127.0.0.1:8080", mock_url) for a in example]
+        result = CliRunner().invoke(cli, ["send", *args])
+        assert result.exit_code == 0, (args, result.output)
+        assert "ok: the answer meets the contract" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from sms_hook.cli import cli
 
 PUBLISHED = "46b1ec8d2a05129bb57c8256f2cdd3029b2cf72dbed57f0d3eedd6b156573433"
+SCRIPT = str(Path(sys.executable).parent / "sms-hook")
 BODY = '{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}'
 
 
@@ -109,13 +111,26 @@ def test_sign_notes_keys_out_of_the_platform_order() -> None:
         (["sign", "--example", "refund"], "'refund' is not a notification type"),
         (["sign", "--example", "otp", "--timestamp", "soon"], "'soon' is not a unix time"),
         (["sign", "/no/such/file.json"], "No such file or directory"),
+        (["sign", "--bogus"], "sms-hook sign: No such option '--bogus'"),
+        (["sign", "/proc/self/mem"], "/proc/self/mem: cannot be read"),
+        (["sign", "--example", "otp", "--timestamp", "1" * 5000], "(5000 characters)"),
+        (["sign", "--example", "otp", "--timestamp", "1" * 19], "1 to 18 ASCII digits"),
+        (["sign", "--example", "otp", "--timestamp", "١٢٣"], "is not a unix time"),
     ],
 )
 def test_sign_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
     code, out = run(*args, "--secret", "k")
     assert code == 2
     assert message in out
-    assert "Traceback" not in out
+    assert len(out.splitlines()) == 1, out
+    assert "Usage:" not in out
+
+
+def test_sign_refuses_a_secret_that_is_not_text_in_one_line() -> None:
+    code, out = run("sign", "--example", "otp", "--secret", "\udcff\udcfe")
+    assert code == 2
+    assert "--secret / SMS_HOOK_SECRET: not valid UTF-8 text" in out
+    assert len(out.splitlines()) == 1, out
 
 
 def test_the_installed_console_script_signs_from_any_directory(tmp_path: Path) -> None:
@@ -145,3 +160,60 @@ def test_version_is_printed() -> None:
     code, out = run("--version")
     assert code == 0
     assert out.startswith("sms-hook, version ")
+
+
+def test_help_lists_each_command_once_with_its_whole_first_sentence() -> None:
+    code, out = run("--help")
+    assert code == 0
+    listed = out.split("Commands:", 1)[1]
+    for name in ("mock", "send", "sign", "verify"):
+        assert out.count(f"  {name} ") == 1, out  # once: no hand-written list beside click's
+    assert "..." not in listed  # click's cut of a long first sentence
+    assert "against the contract." in " ".join(listed.split())
+
+
+def test_a_usage_error_of_the_group_is_one_line_with_exit_2() -> None:
+    code, out = run("frobnicate")
+    assert code == 2
+    assert out.splitlines() == ["sms-hook: No such command 'frobnicate'. (see sms-hook --help)"]
+
+
+def test_standard_output_that_cannot_be_written_is_one_line_exit_2() -> None:
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "sms-hook"),
+                "sign",
+                "--example",
+                "otp",
+                "--secret",
+                "k",
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "sms-hook: cannot write standard output: No space left on device"
+    ]
+
+
+def test_a_secret_of_bytes_that_are_not_utf8_is_one_line_exit_2_in_a_real_process() -> None:
+    done = subprocess.run(
+        [
+            os.fsencode(Path(sys.executable).parent / "sms-hook"),
+            b"sign",
+            b"--example",
+            b"otp",
+            b"--secret",
+            b"\xff\xfe",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert b"not valid UTF-8 text" in done.stderr
+    assert b"Traceback" not in done.stderr

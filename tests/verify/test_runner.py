@@ -107,10 +107,13 @@ def test_a_receiver_that_dies_stops_the_run_and_blames_the_request_that_killed_i
     assert result.stopped is not None
     assert "stopped accepting connections" in result.stopped
     assert not result.conforms
-    first = result.failures[0]
-    assert first.rule == NO_SERVER_ERROR
-    assert "NaN" in first.title
-    assert "then the receiver stopped accepting connections" in first.got
+    # Requests go out over several connections: the killer is the one whose answer was dropped
+    # and after which nothing listened (others in flight then are refused, blamed on it).
+    killers = [f for f in result.failures if "then the receiver stopped accepting" in f.got]
+    assert len(killers) == 1, [f.got for f in result.failures]
+    assert killers[0].rule == NO_SERVER_ERROR
+    assert "NaN" in killers[0].title
+    assert all(f.rule == NO_SERVER_ERROR for f in result.failures)
 
 
 def test_no_answer_in_time_is_a_server_error_and_three_in_a_row_stop_the_run() -> None:

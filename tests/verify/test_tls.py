@@ -2,57 +2,22 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from sms_hook.cli import cli
 from tests.support.server import serve
+from tests.support.tls import self_signed
 from tests.verify.conftest import SECRET
 from tests.verify.receivers import PATH, judge_receiver
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    cert_file, key_file = _self_signed(tmp_path_factory.mktemp("tls"))
+    cert_file, key_file = self_signed(tmp_path_factory.mktemp("tls"))
     app = judge_receiver(SECRET)
     with serve(app, ssl_certfile=str(cert_file), ssl_keyfile=str(key_file)) as base:
         yield base.replace("http://", "https://") + PATH, cert_file
@@ -87,6 +52,7 @@ def test_a_certificate_nobody_vouches_for_exits_2_in_one_line(tls: tuple[str, Pa
     output = result.output
     assert output.startswith(f"sms-hook: receiver unreachable: {url}: TLS handshake failed")
     assert "CERTIFICATE_VERIFY_FAILED" in output
+    assert "give --ca-bundle or --insecure" in output
     assert len(output.splitlines()) == 1
 
 
