@@ -126,3 +126,41 @@ def differences(field_map: FieldMap) -> list[str]:
                 if cell.verdict != "matches":
                     found.append(f"{t}.{f} {k}: {cell.answer} ({cell.verdict})")
     return found
+
+
+def summary_lines(field_map: FieldMap) -> list[str]:
+    """The map in one or two lines: where the receiver is looser, where stricter."""
+    groups: dict[str, dict[str, list[str]]] = {"looser": {}, "stricter": {}}
+    for t, fields in field_map.items():
+        for f, cells in fields.items():
+            for k, cell in cells.items():
+                if cell.verdict != "matches":
+                    groups[cell.verdict].setdefault(LABELS[k], []).append(f"{t}.{f}")
+    if not any(groups.values()):
+        return ["Field map: every field accepts and rejects as the contract says"]
+    meaning = {"looser": "accepts what the contract forbids", "stricter": "rejects what it allows"}
+    return [
+        f"Field map, {verdict} ({meaning[verdict]}): "
+        + "; ".join(f"{kind}: {', '.join(where)}" for kind, where in kinds.items())
+        for verdict, kinds in groups.items()
+        if kinds
+    ]
+
+
+def as_json(field_map: FieldMap) -> dict[str, dict[str, dict[str, dict[str, object]]]]:
+    """The map as JSON-ready data: type → field → kind → accepted, rejected, answer, verdict."""
+    return {
+        t: {
+            f: {
+                k: {
+                    "accepted": c.accepted,
+                    "rejected": c.rejected,
+                    "answer": c.answer,
+                    "verdict": c.verdict,
+                }
+                for k, c in cells.items()
+            }
+            for f, cells in fields.items()
+        }
+        for t, fields in field_map.items()
+    }

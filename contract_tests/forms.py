@@ -33,7 +33,7 @@ def probes(contract: Contract, t: NotificationType) -> Iterator[Probe]:
     free = free_strings(t)
     if free:
         name = free[0].name
-        text = NON_ASCII[0]
+        text = f"{NON_ASCII[0]}-u"  # not the accept-non-ascii probe's text: a body of its own
         escaped = json.dumps(edited(contract, t, **{name: text}), ensure_ascii=True)
         compact = json.dumps(json.loads(escaped), ensure_ascii=True, separators=(",", ":"))
         yield Probe(

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+from contract_tests import fieldmap
 from contract_tests.diagnosis import Cause, diagnose
 from contract_tests.result import Failure, Result
 from contract_tests.rules import BY_ID
@@ -88,6 +89,14 @@ def as_dict(
         "advisories": [
             {"rule": a.rule, "message": a.message, "notable": a.notable} for a in result.advisories
         ],
+        "profile": {
+            "replay_window": result.replay_window,
+            "timing": {
+                s.type: {"answers": s.count, "p50": s.p50, "p95": s.p95, "max": s.max}
+                for s in result.timing
+            },
+            "field_map": fieldmap.as_json(result.field_map),
+        },
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from contract_tests import fieldmap, timing
 from contract_tests.diagnosis import Cause, diagnose
 from contract_tests.result import Failure, Result
 from contract_tests.rules import FAILING
@@ -80,11 +81,15 @@ def summary(
     if whole:
         lines += [Line(""), Line("Nothing else was judged: fix the URL and run again.", "warn")]
         return lines
+    # A broken run keeps to one screen: the causes lead, so the table shows the failing rules,
+    # and the advisories and the field map what stands out; --verbose shows them whole.
+    compact = bool(found) and not verbose
     lines += [Line("")]
-    lines += table(result)
-    if result.advisories:
+    lines += table(result, failing_only=compact)
+    shown = [a for a in result.advisories if a.notable or not compact]
+    if shown:
         lines += [Line(""), Line("Advisories (never failures)", "bold")]
-        for advisory in result.advisories:
+        for advisory in shown:
             mark = "!" if advisory.notable else "·"
             lines.append(
                 Line(
@@ -92,6 +97,12 @@ def summary(
                     "warn" if advisory.notable else "plain",
                 )
             )
+    if len(shown) < len(result.advisories):
+        more = len(result.advisories) - len(shown)
+        lines.append(
+            Line(f"  · {more} more advisor{'ies' if more > 1 else 'y'} (--verbose)", "dim")
+        )
+    lines += _profile(result, compact=compact)
     if verbose and found:
         lines += [Line(""), Line("Every failing request kept, by cause", "bold"), Line(AGES, "dim")]
         for number, cause in enumerate(found, 1):
@@ -132,13 +143,48 @@ def cause_lines(number: int, cause: Cause, *, details: int = 1) -> list[Line]:
     return lines
 
 
-def table(result: Result) -> list[Line]:
-    """Rules down, types across: `ok N` (N requests checked) or `FAIL f/N` (f of them failed)."""
+def _profile(result: Result, *, compact: bool = False) -> list[Line]:
+    """The receiver's profile: field map and answer times (facts, never failures).
+
+    `compact`: the field map as its differences from the contract, the times as one line.
+    """
+    lines: list[Line] = []
+    if result.field_map and not compact:
+        lines += [
+            Line(""),
+            Line(
+                "Field map (acc/rej: accepted/rejected · ✓ as the contract says · "
+                "L looser · S stricter)",
+                "bold",
+            ),
+        ]
+        lines += [
+            Line(text, "warn" if " L" in text or " S" in text else "plain")
+            for text in fieldmap.render(result.field_map)
+        ]
+    elif result.field_map:
+        lines += [Line("")]
+        lines += [Line(text, "warn") for text in fieldmap.summary_lines(result.field_map)]
+    if result.timing and not compact:
+        lines += [Line(""), Line("Answer times", "bold")]
+        lines += [Line(text) for text in timing.render(result.timing)]
+    elif result.timing:
+        lines.append(Line(timing.one_line(result.timing), "dim"))
+    return lines
+
+
+def table(result: Result, *, failing_only: bool = False) -> list[Line]:
+    """Rules down, types across: `ok N` (N requests checked) or `FAIL f/N` (f of them failed).
+
+    Rules nothing was checked under (strict replay mode not asked for) are left out;
+    `failing_only` leaves out the rules that passed too, counted in one line.
+    """
     columns = [t for t in result.columns if any(result.checked[(r, t)] for r in FAILING)]
     width = max(len(r) for r in FAILING) + 2
     cell = max(14, *(len(c) + 2 for c in columns))
     header = "rule".ljust(width) + "".join(c.ljust(cell) for c in columns)
     lines = [Line(header.rstrip(), "dim")]
+    passed = 0
     for rule in FAILING:
         row = rule.ljust(width)
         broken = False
@@ -153,7 +199,14 @@ def table(result: Result) -> list[Line]:
             else:
                 text = "-"
             row += text.ljust(cell)
+        if not any(result.checked[(rule, c)] for c in columns) and not broken:
+            continue
+        if failing_only and not broken:
+            passed += 1
+            continue
         lines.append(Line(row.rstrip(), "fail" if broken else "plain"))
+    if passed:
+        lines.append(Line(f"ok: {passed} more rules (--verbose shows the whole table)", "dim"))
     return lines
 
 

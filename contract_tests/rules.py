@@ -108,7 +108,7 @@ RULES: Final = (
         "other scripts or 10 kB of text get 200 as above",
         Expect.ACCEPT,
         server_errors=True,
-        category="robustness",
+        category="strings",
     ),
     Rule(
         "open-control-strings",
@@ -116,7 +116,7 @@ RULES: Final = (
         "lone surrogate get 200 or a 4xx, never a 5xx",
         Expect.EITHER,
         server_errors=True,
-        category="robustness",
+        category="strings",
     ),
     Rule(
         "reject-nan-anywhere",

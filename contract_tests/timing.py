@@ -77,5 +77,16 @@ def render(summaries: list[Summary]) -> list[str]:
     ]
 
 
+def one_line(summaries: list[Summary]) -> str:
+    """All types in one line: the slowest type's p95 and the slowest answer."""
+    count = sum(s.count for s in summaries)
+    p95 = max(summaries, key=lambda s: s.p95)
+    slowest = max(summaries, key=lambda s: s.max)
+    return (
+        f"Answer times: p95 {_ms(p95.p95)} ({p95.type}) · max {_ms(slowest.max)} "
+        f"({slowest.type}) · {count} answers"
+    )
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"

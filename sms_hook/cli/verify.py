@@ -25,6 +25,7 @@ from contract_tests.runner import (
     Settings,
 )
 from contract_tests.runner import verify as run
+from contract_tests.window import RECOMMENDED as REPLAY_DEFAULT
 from sms_hook import contract as contract_module
 from sms_hook.cli.base import (
     ContractBroken,
@@ -71,6 +72,8 @@ Examples:
   sms-hook verify http://127.0.0.1:8080/notifications --report-html certificate.html
   # after a fix: send the requests of cause 2 of a report again, freshly signed
   sms-hook verify http://127.0.0.1:8080/notifications --rerun verify.json#2
+  # strict replay mode: a replay window wider than ±300 s is a failure (option after URL)
+  sms-hook verify http://127.0.0.1:8080/hooks/sms --require-replay-protection
   # behind a gateway that wants its own credentials; a private CA
   sms-hook verify https://gw.example.com/sms --header 'Authorization: Bearer ...' \\
       --ca-bundle ./ca.pem
@@ -130,6 +133,18 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     help="Add a header to every request (e.g. a gateway's credentials; masked in "
     "reports). Repeatable.",
 )
+@click.option(
+    "--require-replay-protection",
+    "replay_seconds",
+    type=click.IntRange(min=1),
+    is_flag=False,
+    flag_value=REPLAY_DEFAULT,
+    default=None,
+    metavar="[SECONDS]",
+    help="Strict replay mode: a receiver must reject timestamps more than SECONDS "
+    f"(default {REPLAY_DEFAULT}) in the past or in the future; a wider window is a failure "
+    "that names the measured window.",
+)
 @click.option("--insecure", is_flag=True, help="Do not verify the receiver's TLS certificate.")
 @click.option(
     "--ca-bundle",
@@ -182,6 +197,7 @@ def verify(
     concurrency: int,
     max_time: float | None,
     headers: tuple[str, ...],
+    replay_seconds: int | None,
     insecure: bool,
     ca_bundle: Path | None,
     junit_xml: Path | None,
@@ -216,6 +232,7 @@ def verify(
         headers=extra_headers,
         tls_verify=False if insecure else (str(ca_bundle) if ca_bundle else True),
         only=parse_only(only, tuple(contract.types)),
+        require_replay_protection=replay_seconds,
     )
     if rerun_of is not None:
         rerun_cause(settings, rerun_of, contract, _echo)

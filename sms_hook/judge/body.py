@@ -21,6 +21,8 @@ __all__ = ["SAFE_INTEGER", "check_body", "check_schemas"]
 _STRING: Final = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _ESCAPE: Final = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 _SHORT_ESCAPES: Final = frozenset('"\\bfnrt')
+_CONTROL_ESCAPES: Final = frozenset("bfnrt")
+"""Short escapes of control characters (backspace, form feed, line feed, CR, tab)."""
 
 
 def check_schemas(contract: Contract) -> None:
@@ -186,6 +188,7 @@ def _strings(j: Judgement, text: str) -> None:
     for token in _STRING.findall(text):
         for escape in _ESCAPE.findall(token[1:-1]):
             if escape[0] != "u":
+                control = control or escape in _CONTROL_ESCAPES
                 form = form or escape not in _SHORT_ESCAPES
                 continue
             code = int(escape[1:], 16)

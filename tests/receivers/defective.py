@@ -17,10 +17,34 @@ RULES: Final = frozenset(
         "reject-malformed-body",
         "reject-bad-signature",
         "open-policy",
+        "accept-framings",
+        "accept-hostile-text",
+        "open-control-strings",
+        "reject-nan-anywhere",
+        "open-extreme-extras",
+        "reject-plausible-enum",
+        "retry-exact-replay",
+        "retry-redelivery",
+        "retry-resettlement",
+        "replay-protection",
         "no-server-error",
     }
 )
 """The rule ids `verify` names; each faulty receiver is labelled with the one that must catch it."""
+CRASH_RULES: Final = frozenset(
+    {
+        "no-server-error",
+        "accept-framings",
+        "accept-hostile-text",
+        "open-control-strings",
+        "open-extreme-extras",
+        "retry-exact-replay",
+        "retry-redelivery",
+        "retry-resettlement",
+    }
+)
+"""The rules `verify` names a 5xx or no answer under: `no-server-error`, and those whose row of
+the contract names the case ("never a 5xx")."""
 
 
 class Defective(RawBytesReceiver):
