@@ -21,12 +21,12 @@ from typing import Final
 
 from contract_tests.diagnosis import Cause, diagnose
 from contract_tests.report import verdict
-from contract_tests.repro import mask_url
 from contract_tests.result import Failure, Result
 from contract_tests.scores import Score, categories, overall, scores
 from sms_hook import __version__
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
+from sms_hook.repro import mask_url
 
 FOLDED: Final = 20
 """Failing requests listed under a cause's <details>; the JSON report holds them all."""

@@ -13,12 +13,11 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from contract_tests import repro
 from contract_tests.diagnosis import Cause, diagnose
 from contract_tests.result import Failure, Result
 from contract_tests.rules import BY_ID
 from contract_tests.scores import categories, overall, scores
-from sms_hook import __version__
+from sms_hook import __version__, repro
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
 

@@ -68,13 +68,18 @@ def invalid_data(contract: Contract, t: NotificationType) -> Iterator[Probe]:
     for f in t.fields:
         data = {k: v for k, v in example["data"].items() if k != f.name}
         yield Probe(
-            rule, t.name, f"data.{f.name} missing", encode(contract, {"type": t.name, "data": data})
+            rule,
+            t.name,
+            f"data.{f.name} missing",
+            encode(contract, {"type": t.name, "data": data}),
+            case=(f.name, "missing"),
         )
         yield Probe(
             rule,
             t.name,
             f"data.{f.name} is null",
             encode(contract, edited(contract, t, **{f.name: None})),
+            case=(f.name, "null"),
         )
         for value, what in _wrong_types(f, example["data"][f.name]):
             shown = json.dumps(value, ensure_ascii=False)
@@ -83,6 +88,7 @@ def invalid_data(contract: Contract, t: NotificationType) -> Iterator[Probe]:
                 t.name,
                 f"data.{f.name} is {shown}, {what}",
                 encode(contract, edited(contract, t, **{f.name: value})),
+                case=(f.name, "wrong type"),
             )
         if "enum" in f.schema:
             for value in _outside_enum(contract, f):
@@ -91,6 +97,7 @@ def invalid_data(contract: Contract, t: NotificationType) -> Iterator[Probe]:
                     t.name,
                     f"data.{f.name} is {json.dumps(value)}, not in its enum",
                     encode(contract, edited(contract, t, **{f.name: value})),
+                    case=(f.name, "enum"),
                 )
     yield Probe(rule, t.name, "type missing", encode(contract, {"data": example["data"]}))
     yield Probe(

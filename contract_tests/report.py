@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from contract_tests.diagnosis import Cause, diagnose
-from contract_tests.repro import mask_url
 from contract_tests.result import Failure, Result
 from contract_tests.rules import FAILING
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
+from sms_hook.repro import mask_url
 
 Style = Literal["ok", "fail", "warn", "dim", "bold", "plain"]
 CURL_SHOWN: Final = 4096
@@ -78,11 +78,15 @@ def summary(
     if whole:
         lines += [Line(""), Line("Nothing else was judged: fix the URL and run again.", "warn")]
         return lines
+    # With causes to read first, the rules that held and the plain advisories are one line
+    # each; --verbose (and the JSON report, and the certificate) has them all.
+    brief = bool(found) and not verbose
     lines += [Line("")]
-    lines += table(result)
+    lines += table(result, broken_only=brief)
+    shown = [a for a in result.advisories if a.notable or not brief]
     if result.advisories:
         lines += [Line(""), Line("Advisories (never failures)", "bold")]
-        for advisory in result.advisories:
+        for advisory in shown:
             mark = "!" if advisory.notable else "·"
             lines.append(
                 Line(
@@ -90,6 +94,9 @@ def summary(
                     "warn" if advisory.notable else "plain",
                 )
             )
+        hidden = len(result.advisories) - len(shown)
+        if hidden:
+            lines.append(Line(f"  · {hidden} more, nothing to act on (--verbose)", "dim"))
     if verbose and found:
         lines += [Line(""), Line("Every failing request kept, by cause", "bold"), Line(AGES, "dim")]
         for number, cause in enumerate(found, 1):
@@ -130,13 +137,17 @@ def cause_lines(number: int, cause: Cause, *, details: int = 1) -> list[Line]:
     return lines
 
 
-def table(result: Result) -> list[Line]:
-    """Rules down, types across: `ok N` (N requests checked) or `FAIL f/N` (f of them failed)."""
+def table(result: Result, *, broken_only: bool = False) -> list[Line]:
+    """Rules down, types across: `ok N` (N requests checked) or `FAIL f/N` (f of them failed).
+
+    `broken_only` keeps the rows with a failure and sums up the others in one line.
+    """
     columns = [t for t in result.columns if any(result.checked[(r, t)] for r in FAILING)]
     width = max(len(r) for r in FAILING) + 2
     cell = max(14, *(len(c) + 2 for c in columns))
     header = "rule".ljust(width) + "".join(c.ljust(cell) for c in columns)
     lines = [Line(header.rstrip(), "dim")]
+    held: list[str] = []
     for rule in FAILING:
         row = rule.ljust(width)
         broken = False
@@ -151,7 +162,15 @@ def table(result: Result) -> list[Line]:
             else:
                 text = "-"
             row += text.ljust(cell)
+        if broken_only and not broken:
+            held.append(rule)
+            continue
         lines.append(Line(row.rstrip(), "fail" if broken else "plain"))
+    if held:
+        requests = sum(result.checked[(r, c)] for r in held for c in columns)
+        lines.append(
+            Line(f"ok: the {len(held)} other rules ({requests} requests checked; --verbose)", "dim")
+        )
     return lines
 
 

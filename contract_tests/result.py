@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from contract_tests.rules import ANY_TYPE, FAILING
+
+if TYPE_CHECKING:
+    from contract_tests.fieldmap import FieldMap
+    from contract_tests.timing import Summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +29,7 @@ class Failure:
     status: int | None
     """The answer's status (None: no answer)."""
     curl: str
-    """A curl command that sends this exact request (body inline; see `contract_tests.repro`)."""
+    """A curl command that sends this exact request (body inline; see `sms_hook.repro`)."""
     timestamp: str | None
     """The timestamp the request was signed with; it ages, so a receiver may reject a replay."""
     expect: str = ""
@@ -86,6 +91,12 @@ class Result:
     advisories: list[Advisory] = field(default_factory=list)
     stopped: str | None = None
     """Why the run stopped before sending everything, if it did."""
+    field_map: FieldMap = field(default_factory=dict)
+    """Per type, field × kind of case: accepted or rejected, and whether the contract agrees."""
+    timing: list[Summary] = field(default_factory=list)
+    """Answer times per type (p50, p95, max)."""
+    replay_window: str | None = None
+    """The measured replay window ("accepts −300 s … +300 s"), if it was measured."""
 
     @property
     def conforms(self) -> bool:

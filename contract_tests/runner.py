@@ -18,6 +18,7 @@ from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
 from contract_tests.rules import NO_SERVER_ERROR
+from contract_tests.sequenced import SEQUENCED_REQUESTS, Sequenced
 from contract_tests.signer import Sent, Signer, sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
@@ -47,6 +48,8 @@ class Settings:
     """True, False (--insecure), or the path of a CA bundle."""
     only: tuple[str, str | None] | None = None
     """(rule, type or None): send only the battery's probes of that rule (`--only`)."""
+    require_replay_protection: int | None = None
+    """Strict replay mode: timestamps more than this many seconds off must be rejected."""
 
 
 class Progress(Protocol):
@@ -93,13 +96,15 @@ def verify(
         )
         try:
             run.battery()
+            run.sequences()
             run.generate()
         except Stopped as exc:
             result.stopped = str(exc)
-        result.requests = run.sender.requests
+        result.requests = run.sender.requests + run.sequenced.requests
         result.rate_limited = run.sender.rate_limited
     run.assessor.fill(result)
     result.advisories = advise(run.observations, contract.tolerance)
+    run.sequenced.finish(result, run.observations)
     result.seconds = time.perf_counter() - clock
     return result
 
@@ -145,9 +150,21 @@ class _Run:
         self.sender = sender
         self.progress = progress
         self.result = result
-        self.judge = Judge(contract, settings.secret, tolerance=contract.tolerance)
+        self.judge = Judge(
+            contract,
+            settings.secret,
+            tolerance=contract.tolerance,
+            required=settings.require_replay_protection,
+        )
         self.assessor = Assessor(contract, self.judge, settings.url, settings.headers)
         self.observations: list[Observation] = []
+        self.sequenced = Sequenced(
+            contract,
+            self.assessor,
+            sender,
+            _tls(settings.tls_verify),
+            settings.request_timeout,
+        )
 
     def battery(self) -> None:
         probes = [p for p in battery(self.contract, self.settings.secret) if self._wanted(p)]
@@ -160,6 +177,7 @@ class _Run:
                 self.settings.headers,
             )
             exchange = self._send(request, "battery", probe.type, probe.title)
+            self.sequenced.fields.record(self.assessor, probe, exchange)
             failure = self.assessor.assess(
                 exchange,
                 intended=probe.rule,
@@ -212,9 +230,27 @@ class _Run:
             exchange, intended=None, type_name=stream.type, title=title, origin="generated"
         )
 
+    def sequences(self) -> None:
+        """The order-dependent probes: retries, the replay window, framings (sent in order)."""
+        settings = self.settings
+        if settings.only is not None:  # --only: the battery's probes of one rule, nothing else
+            return
+        self.progress.phase("retries, replay window, framings", SEQUENCED_REQUESTS)
+        self.sequenced.run(
+            settings.secret,
+            settings.operator_name,
+            settings.headers,
+            settings.require_replay_protection,
+            self.result,
+            self.progress.advance,
+        )
+
     def _send(self, request: SignedRequest, origin: str, type_name: str, title: str) -> Exchange:
+        started = time.perf_counter()
         try:
-            return self.sender.send(request)
+            exchange = self.sender.send(request)
+            self.sequenced.timed(request, type_name, title, time.perf_counter() - started)
+            return exchange
         except Stopped as exc:
             if not exc.refused:  # nothing was sent: the run just ends here
                 raise

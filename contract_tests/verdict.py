@@ -14,18 +14,19 @@ from collections import Counter
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-from contract_tests import causes, repro
+from contract_tests import causes
 from contract_tests.exchange import Exchange
 from contract_tests.result import Failure, Result
 from contract_tests.rules import (
     BY_ID,
     NO_SERVER_ERROR,
+    REPLAY_PROTECTION,
     classify,
     describe_expectation,
     failing_rule,
 )
 from contract_tests.signer import whitespace
-from sms_hook import response, signing
+from sms_hook import repro, response, signing
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.judge import Expect, Judge, Judgement
@@ -50,11 +51,11 @@ def reading_matters(body: bytes) -> bool:
 
 
 def expectation(
-    judge: Judge, request: SignedRequest, *, now: float | None = None
+    judge: Judge, request: SignedRequest, *, now: float | None = None, repeated: bool = False
 ) -> tuple[Expect, Judgement]:
     """Return what the receiver must answer to this exact request, and the judge's reasons."""
     headers = {name.lower(): value for name, value in request.headers.items()}
-    judgement = judge.judge(headers, request.body, now=now)
+    judgement = judge.judge(headers, request.body, now=now, repeated=repeated)
     expect = judgement.expect
     if expect is Expect.ACCEPT and reading_matters(request.body):
         expect = Expect.EITHER
@@ -88,25 +89,40 @@ class Assessor:
         result.clock_skew = self.clock_skew
 
     def assess(
-        self, exchange: Exchange, *, intended: str | None, type_name: str, title: str, origin: str
+        self,
+        exchange: Exchange,
+        *,
+        intended: str | None,
+        type_name: str,
+        title: str,
+        origin: str,
+        now: float | None = None,
+        repeated: bool = False,
     ) -> Failure | None:
         """Return the failure this exchange is, or None if the answer meets the contract.
 
         `intended` is the rule a battery probe was built for (None for a generated case, whose
-        rule follows from the judge's findings).
+        rule follows from the judge's findings). `now` is the receiver's clock to judge the
+        timestamp by (default: when the answer is back); `repeated` says the exact same request
+        was sent before.
         """
         request = exchange.request
-        expect, judgement = expectation(self.judge, request, now=time.time())
+        expect, judgement = expectation(
+            self.judge, request, now=time.time() if now is None else now, repeated=repeated
+        )
         if intended is None:
             rule = classify(judgement, expect, request.body)
         else:
             rule = intended if BY_ID[intended].advisory else failing_rule(intended, expect)
+        if expect is Expect.REJECT and judgement.binding[0].rule == "timestamp-stale":
+            rule = REPLAY_PROTECTION  # strict replay mode: the window is what is broken
         self.checked[(rule, type_name)] += 1
         self.checked[(NO_SERVER_ERROR, type_name)] += 1
         answer = exchange.answer
         self.statuses[None if answer is None else answer.status] += 1
         if answer is not None:
             self._clock(answer)
+        crash = rule if BY_ID[rule].server_errors else NO_SERVER_ERROR
         if answer is None:
             problems = [exchange.error or "no answer"]
         elif answer.status >= 500:
@@ -119,10 +135,9 @@ class Assessor:
             return self._failure(
                 rule, type_name, title, origin, expect, judgement, exchange, problems
             )
-        self.crashed[(rule, type_name)] += 1
-        return self._failure(
-            NO_SERVER_ERROR, type_name, title, origin, expect, judgement, exchange, problems
-        )
+        if crash == NO_SERVER_ERROR:  # scored against the category of its own rule too
+            self.crashed[(rule, type_name)] += 1
+        return self._failure(crash, type_name, title, origin, expect, judgement, exchange, problems)
 
     def unanswered(
         self, request: SignedRequest, *, type_name: str, title: str, origin: str, reason: str

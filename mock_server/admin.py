@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, Final
 
 from mock_server.journal import Entry, Filter, Journal, Verdict
+from sms_hook import signing
 
 _PROBLEM: Final = {"Content-Type": "application/problem+json"}
 _JSON: Final = {"Content-Type": "application/json"}
@@ -172,4 +173,13 @@ def record(entry: Entry) -> dict[str, Any]:
         "reasons": entry.reasons,
         "reading": entry.reading,
         "simulated": entry.simulated,
+        "answer": None if entry.answer is None else entry.answer.decode("utf-8", errors="replace"),
+        "signed_message": _signed_message(entry),
     }
+
+
+def _signed_message(entry: Entry) -> str | None:
+    timestamp = entry.headers.get("timestamp")
+    if timestamp is None:
+        return None
+    return signing.message(timestamp, entry.body).decode("utf-8", errors="replace")

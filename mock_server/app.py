@@ -36,8 +36,11 @@ with warnings.catch_warnings():
 from mock_server.admin import Admin
 from mock_server.faults import Faults
 from mock_server.journal import Journal
+from mock_server.live import Live, Watcher
 from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
+from mock_server.replay import Replay
 from mock_server.settings import Settings
+from mock_server.swagger import MockInfo, swagger_ui
 from sms_hook import contract as contract_module
 from sms_hook import response
 from sms_hook.contract import Contract
@@ -64,6 +67,9 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     tolerance = contract.tolerance if settings.tolerance is None else settings.tolerance
     journal = Journal(settings.journal)
     admin = Admin(journal)
+    watcher = Watcher(journal)
+    replay = Replay(journal)
+    info = MockInfo(contract, using_test_key=settings.secret is None, tolerance=tolerance)
     # connexion logs every 4xx it answers as a warning (the client already has the problem) and
     # warns that the signature scheme has no x-apikeyInfoFunc (the Receiver checks signatures).
     logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -71,6 +77,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
         yield
+        watcher.close()
         journal.close()
 
     connexion_app = AsyncApp(
@@ -83,19 +90,22 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     )
     connexion_app.add_api(
         contract_module.ADMIN_FILE,
-        resolver=_resolver(admin.handlers()),
+        resolver=_resolver(
+            {**admin.handlers(), **Live(watcher).handlers(), **replay.handlers(), **info.handlers()}
+        ),
         strict_validation=True,
         validator_map={"parameter": _NamedParameterValidator},
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     receiver = Receiver(
-        _redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id())),
+        swagger_ui(_redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id()))),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
         journal=journal,
         faults=faults or Faults(fail_rate=settings.fail_rate, delay=settings.delay),
         max_body=settings.max_body,
     )
+    replay.deliver = receiver
     _check_acknowledgement(contract, receiver)
     return Mock(receiver, contract, journal, using_test_key=settings.secret is None)
 
@@ -128,7 +138,7 @@ def _refuse_overlong_ids(app: ASGIApp, largest: int) -> ASGIApp:
     """
     prefix = f"{ADMIN_ROOT}/notifications/"
     digits = len(str(largest))
-    overlong = re.compile(rf"[+-]?([0-9]{{{digits + 1},}})")
+    overlong = re.compile(rf"[+-]?([0-9]{{{digits + 1},}})(?:/[a-z]+)?")  # and /resend, /curl
 
     async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""

@@ -22,7 +22,8 @@ from sms_hook.errors import SmsHookError
 
 Verdict = Literal["accepted", "rejected", "simulated"]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+"""2 added `answer` (the body the mock answered); a version-1 file is upgraded in place."""
 BUSY_TIMEOUT_MS: Final = 30_000
 """How long a writer waits for another worker's lock; long, because failing would mean a 5xx."""
 
@@ -41,16 +42,17 @@ CREATE TABLE IF NOT EXISTS notifications (
     status       INTEGER NOT NULL,
     reasons      TEXT    NOT NULL,  -- JSON list of "field: reason"
     reading      TEXT,
-    simulated    TEXT
+    simulated    TEXT,
+    answer       BLOB               -- the body the mock answered (NULL: journaled by schema 1)
 )
 """
 _COLUMNS: Final = (
     "received_at, method, path, headers, body, notification, type, ticket_id, verdict, status, "
-    "reasons, reading, simulated"
+    "reasons, reading, simulated, answer"
 )
 # SQL text is put together only from these constants and fixed column names (S608 below); every
 # value a sender or an admin query supplies goes through a `?` parameter.
-_INSERT: Final = f"INSERT INTO notifications ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"  # noqa: S608
+_INSERT: Final = f"INSERT INTO notifications ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"  # noqa: S608
 _SELECT: Final = f"SELECT id, {_COLUMNS} FROM notifications"  # noqa: S608
 
 
@@ -71,6 +73,8 @@ class Entry:
     reasons: list[str] = field(default_factory=list)
     reading: str | None = None
     simulated: str | None = None
+    answer: bytes | None = None
+    """The body of the mock's answer, exactly as sent."""
     id: int = 0
 
 
@@ -121,7 +125,7 @@ class Journal:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, 1, SCHEMA_VERSION):
             raise SmsHookError(
                 f"journal {self.location}: written by another version of sms-hook (schema "
                 f"{version}, this one writes {SCHEMA_VERSION}); give another --journal path"
@@ -133,6 +137,8 @@ class Journal:
                 "give another --journal path"
             )
         db.execute(_SCHEMA)
+        if version == 1:
+            db.execute("ALTER TABLE notifications ADD COLUMN answer BLOB")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
@@ -181,8 +187,32 @@ class Journal:
         """Delete every entry; return how many there were."""
         return int(self._db.execute("DELETE FROM notifications").rowcount)
 
+    def latest_id(self) -> int:
+        """The id of the newest entry, 0 when the journal is empty (see `latest_id`)."""
+        return latest_id(self._db)
+
+    def after(self, entry_id: int, where: Filter = Filter(), *, limit: int) -> list[Entry]:
+        """Matching entries with an id above `entry_id`, oldest first (see `entries_after`)."""
+        return entries_after(self._db, entry_id, where, limit=limit)
+
     def close(self) -> None:
         self._db.close()
+
+
+def latest_id(db: sqlite3.Connection) -> int:
+    """The id of the newest entry, 0 when empty; through any connection to a journal file (the
+    live feed reads with its own read-only one, so it sees every worker's writes)."""
+    return int(db.execute("SELECT max(id) FROM notifications").fetchone()[0] or 0)
+
+
+def entries_after(
+    db: sqlite3.Connection, entry_id: int, where: Filter = Filter(), *, limit: int
+) -> list[Entry]:
+    """Matching entries with an id above `entry_id`, oldest first, through any connection."""
+    clause, params = where.where()
+    clause = f"{clause} AND id > ?" if clause else " WHERE id > ?"
+    rows = db.execute(f"{_SELECT}{clause} ORDER BY id LIMIT ?", (*params, entry_id, limit))
+    return [_entry(row) for row in rows]
 
 
 def _row(e: Entry) -> tuple[Any, ...]:
@@ -202,6 +232,7 @@ def _row(e: Entry) -> tuple[Any, ...]:
         json_text(e.reasons),
         e.reading,
         e.simulated,
+        e.answer,
     )
 
 
@@ -221,6 +252,7 @@ def _entry(row: tuple[Any, ...]) -> Entry:
         reasons,
         reading,
         simulated,
+        answer,
     ) = row
     return Entry(
         received_at=received_at,
@@ -236,5 +268,6 @@ def _entry(row: tuple[Any, ...]) -> Entry:
         reasons=json.loads(reasons),
         reading=reading,
         simulated=simulated,
+        answer=None if answer is None else bytes(answer),
         id=entry_id,
     )

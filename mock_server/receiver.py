@@ -113,15 +113,16 @@ class Receiver:
             verdict, status = "rejected", judgement.status
         else:
             verdict, status = "accepted", 200
-        self.journal.record(
-            _entry(scope, received_at, headers, body, judgement, verdict, status, fault)
-        )
+        if verdict == "accepted":
+            answer_headers, payload = self._accepted_headers, self.acknowledgement
+        else:
+            answer_headers, payload = self._problem(status, judgement, fault)
+        entry = _entry(scope, received_at, headers, body, judgement, verdict, status, fault)
+        entry.answer = payload
+        self.journal.record(entry)
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        if verdict == "accepted":
-            await _answer(send, 200, self._accepted_headers, self.acknowledgement)
-        else:
-            await self._problem(send, status, judgement, fault)
+        await _answer(send, status, answer_headers, payload)
 
     async def _read(
         self, headers: dict[str, str], receive: Receive
@@ -152,7 +153,10 @@ class Receiver:
             return bytes(buffer), f"{len(buffer)} bytes"
         return bytes(buffer), None
 
-    async def _problem(self, send: Send, status: int, judgement: Judgement, fault: Fault) -> None:
+    def _problem(
+        self, status: int, judgement: Judgement, fault: Fault
+    ) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """The headers and body of a rejection or a simulated fault."""
         findings = judgement.findings
         if fault.status is not None:
             real = f"{findings[0]} ({judgement.status})" if findings else "200 (accepted)"
@@ -172,7 +176,7 @@ class Receiver:
         headers = [_PROBLEM, (b"content-length", str(len(payload)).encode())]
         if status == 401:
             headers.append(_CHALLENGE)
-        await _answer(send, status, headers, payload)
+        return headers, payload
 
 
 _KNOWN: Final = frozenset(s.value for s in HTTPStatus)

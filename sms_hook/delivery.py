@@ -20,7 +20,7 @@ DEFAULT_TIMEOUT: Final = 10.0
 
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
-    """The exact headers and body bytes of one request, as sent (`contract_tests.repro` makes
+    """The exact headers and body bytes of one request, as sent (`sms_hook.repro` makes
     the curl that sends it again)."""
 
     headers: Mapping[str, str]

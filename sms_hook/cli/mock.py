@@ -152,6 +152,9 @@ def mock(
         # ends the request at the headers instead (uvicorn issue 2722), so a valid notification
         # from a client that offers h2c would arrive empty.
         "http": http_parser,
+        # The admin page's event stream and the wait endpoint stay open by design; without a
+        # bound, stopping the mock with a page open would wait for them (up to 25 s).
+        "timeout_graceful_shutdown": 1,
     }
     if workers == 1:
         uvicorn.Server(uvicorn.Config(built.app, **options)).run(sockets=[listener])

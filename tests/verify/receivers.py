@@ -94,7 +94,7 @@ def judge_receiver(
         if verdict.expect is Expect.ACCEPT or (verdict.expect is Expect.EITHER and accept_open):
             await answer(send, 200, {"message": "Notification received"})
         else:
-            first = verdict.binding[0] if verdict.binding else verdict.findings[0]
+            first = (verdict.binding or verdict.findings or verdict.allowances)[0]
             await answer(
                 send,
                 first.status,
@@ -195,7 +195,7 @@ class RawServer:
                 ]
                 self.header_names.append(tuple(k for k, _ in fields))
                 headers = {k.lower(): v for k, v in fields}
-                body = stream.read(int(headers.get("content-length", "0")))
+                body = _read_body(stream, headers)
                 if self.case_sensitive:
                     headers = {k: v for k, v in fields if k == k.lower()}
                 if self.drop_when in body:
@@ -213,3 +213,18 @@ class RawServer:
                     f"content-length: {len(payload)}\r\n\r\n".encode()
                     + payload
                 )
+
+
+def _read_body(stream: Any, headers: dict[str, str]) -> bytes:
+    """The request body, by Content-Length or chunked transfer coding (as HTTP/1.1 requires)."""
+    if "chunked" not in headers.get("transfer-encoding", "").lower():
+        return bytes(stream.read(int(headers.get("content-length", "0"))))
+    chunks = []
+    while True:
+        size = int(stream.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline() not in (b"\r\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        chunks.append(stream.read(size))
+        stream.readline()

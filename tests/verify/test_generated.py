@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from contract_tests import generated, repro
+from contract_tests import generated
 from contract_tests.exchange import Stopped, Unsendable
 from contract_tests.result import Failure
 from contract_tests.signer import Signer
+from sms_hook import repro
 from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest
 from tests.verify import curl

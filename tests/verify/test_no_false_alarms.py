@@ -87,6 +87,7 @@ def test_a_receiver_that_removes_only_spaces_is_failed_under_accept_whitespace_a
     assert {f.title for f in result.failures} == {
         "indented as in the documentation's samples",
         "tabs, CRLF and whitespace around the object",
+        "a trailing newline after the object",
     }
 
 

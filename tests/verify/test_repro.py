@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests import json_report, repro
+from contract_tests import json_report
+from sms_hook import repro
 from tests.receivers import FAULTY, RECEIVER_PATH
 from tests.support.server import serve
 from tests.verify import curl
