@@ -69,7 +69,10 @@ def key(
     first = listed[0] if listed else None
     trigger = "valid" if first is None else _slug(first.rule, first.field)
     value: str | None = None
-    if first is not None and first.rule in _BODY - {"body-not-object"}:
+    if first is not None and (
+        first.rule in _BODY - {"body-not-object"}
+        or (first.rule == "integer-range" and first.field == "body")
+    ):
         trigger, value = "body", _TRIGGERS[first.rule]
     if status is None:
         return f"no-answer.{trigger}", value
@@ -167,6 +170,7 @@ _TRIGGERS: Final = {
     "body-too-deep": "deeply nested JSON",
     "body-malformed": "malformed JSON",
     "body-not-object": "a body that is not a JSON object",
+    "integer-range": "an integer of thousands of digits",
     "unknown-type": "an unknown type",
     "operator-name-missing": "a missing or empty operator-name header",
     "signature-missing": "a missing or empty signature",
@@ -289,10 +293,15 @@ def _article(kind: str) -> str:
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
-_DECODER: Final = re.compile(r"malformed JSON: .*\(char (\d+)\)")
+_DECODER: Final = re.compile(r"malformed JSON: .*?\(char (\d+)\)")
+_DIGITS: Final = re.compile(
+    r"an integer is too long \(Exceeds the limit \((\d+) digits\).*?to increase the limit\)"
+)
 
 
 def plain(text: str) -> str:
-    """Replace a JSON decoder's wording (`Expecting ',' delimiter: line 1 column 62 (char 61)`)
-    with the byte it stopped at."""
-    return _DECODER.sub(lambda m: f"malformed JSON (at byte {m.group(1)})", text)
+    """Replace Python's wording in the judge's reasons (`Expecting ',' delimiter: line 1 column
+    62 (char 61)`, `Exceeds the limit (4300 digits) for integer string conversion…`) with what a
+    partner needs: where the JSON breaks, how long an integer may be."""
+    text = _DECODER.sub(lambda m: f"malformed JSON (at byte {m.group(1)})", text)
+    return _DIGITS.sub(lambda m: f"an integer is longer than {m.group(1)} digits", text)

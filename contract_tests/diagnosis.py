@@ -14,6 +14,7 @@ from contract_tests import hints
 from contract_tests.causes import RANKS, family, phrase
 from contract_tests.result import Failure, Result
 from contract_tests.rules import ANY_TYPE, BY_ID
+from sms_hook import repro
 from sms_hook.contract import Contract
 
 _CATEGORIES: Final = {
@@ -45,7 +46,8 @@ class Cause:
     values: tuple[str, ...]
     """The distinct values it is about (`true`, `"100001"`, `1.5`), or answer statuses."""
     example: Failure
-    """The smallest failing battery probe of the cause (a generated case if it has none)."""
+    """The failing battery probe that shows the cause best: a text body, the smallest (a
+    generated case if the cause has no battery probe)."""
     failures: tuple[Failure, ...]
     notes: tuple[str, ...]
     """What the run saw that explains it: the signed message, a clock, a gateway."""
@@ -131,8 +133,9 @@ def _cause(
         for f in t.fields
     }
     said = phrase(cid, kinds, options)
-    # The battery's probes say what they are; the smallest of them reproduces the cause best.
-    example = min(members, key=lambda f: (f.origin != "battery", f.size))
+    # The battery's probes say what they are; of them, a body that reads as text, then the
+    # smallest, reproduces the cause best.
+    example = min(members, key=lambda f: (f.origin != "battery", not repro.inline(f.body), f.size))
     rules = tuple(dict.fromkeys(f.rule for f in members))
     order = [*contract.types, ANY_TYPE]
     types = tuple(t for t in order if any(f.type == t for f in members))

@@ -382,6 +382,8 @@ class _Run:
     def sequences(self) -> None:
         """The order-dependent probes: retries, the replay window, framings (sent in order)."""
         settings = self.settings
+        if settings.only is not None:  # --only: the battery's probes of one rule, nothing else
+            return
         self.progress.phase("retries, replay window, framings", SEQUENCED_REQUESTS)
         self.sequenced.run(
             settings.secret,

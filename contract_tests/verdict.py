@@ -136,7 +136,8 @@ class Assessor:
             return self._failure(
                 rule, type_name, title, origin, expect, judgement, exchange, problems
             )
-        self.crashed[(rule, type_name)] += 1
+        if crash == NO_SERVER_ERROR:  # scored against the category of its own rule too
+            self.crashed[(rule, type_name)] += 1
         return self._failure(crash, type_name, title, origin, expect, judgement, exchange, problems)
 
     def unanswered(

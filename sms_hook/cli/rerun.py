@@ -7,25 +7,33 @@ from collections.abc import Callable
 import click
 
 from contract_tests import rerun
+from contract_tests.battery import battery
 from contract_tests.exchange import Sender
 from contract_tests.report import Line
-from contract_tests.rules import ANY_TYPE, BY_ID
+from contract_tests.rules import ANY_TYPE, BY_ID, NO_SERVER_ERROR
 from contract_tests.runner import Settings, _tls  # the run's own TLS settings, reused as is
 from sms_hook.cli.base import ContractBroken
 from sms_hook.contract import Contract
 
 
-def parse_only(given: str | None, types: tuple[str, ...]) -> tuple[str, str | None] | None:
+def parse_only(given: str | None, contract: Contract) -> tuple[str, str | None] | None:
+    """Read `--only RULE[/TYPE]`: a rule the battery has probes for, and a type of the contract."""
     if given is None:
         return None
     rule, _, type_name = given.partition("/")
-    if rule not in BY_ID:
-        raise click.BadParameter(
-            f"{rule!r} is not a rule ({', '.join(BY_ID)})", param_hint="--only"
+    probed = {p.rule for p in battery(contract, secret="")} | {NO_SERVER_ERROR}
+    if rule not in probed:
+        listed = ", ".join(r for r in BY_ID if r in probed)
+        why = (
+            "has no battery probes (it is checked in a full run)"
+            if rule in BY_ID
+            else "is not a rule"
         )
-    if type_name and type_name not in (*types, ANY_TYPE):
+        raise click.BadParameter(f"{rule!r} {why}; one of: {listed}", param_hint="--only")
+    types = (*contract.types, ANY_TYPE)
+    if type_name and type_name not in types:
         raise click.BadParameter(
-            f"{type_name!r} is not a notification type ({', '.join((*types, ANY_TYPE))})",
+            f"{type_name!r} is not a notification type ({', '.join(types)})",
             param_hint="--only",
         )
     return rule, type_name or None

@@ -219,6 +219,7 @@ def verify(
         raise click.UsageError("--insecure and --ca-bundle contradict each other; give one")
     extra_headers = _parse_headers(headers)
     contract = contract_module.load()
+    selected = parse_only(only, contract)
     secret = resolve_secret(secret, contract.test_key)
     settings = Settings(
         url=url,
@@ -231,7 +232,7 @@ def verify(
         max_time=max_time,
         headers=extra_headers,
         tls_verify=False if insecure else (str(ca_bundle) if ca_bundle else True),
-        only=parse_only(only, tuple(contract.types)),
+        only=selected,
         require_replay_protection=replay_seconds,
     )
     if rerun_of is not None:

@@ -105,8 +105,8 @@ def test_only_sends_the_battery_probes_of_one_rule_and_type() -> None:
     assert result.conforms
 
 
-def test_only_refuses_a_rule_or_type_the_contract_does_not_have() -> None:
-    for given in ("reject-everything", "accept-valid/sms"):
+def test_only_refuses_a_rule_or_type_it_cannot_send_alone() -> None:
+    for given in ("reject-everything", "accept-valid/sms", "retry-redelivery"):
         out = run("http://127.0.0.1:9/x", "--only", given)
         assert out.exit_code == 2
         assert "Invalid value for --only" in out.output
