@@ -7,8 +7,8 @@
 | h11        | `sms-hook mock --http-parser h11` (uvicorn's stock h11, the old default)    |
 | granian    | the mock's app under granian (Rust ASGI server), if installed               |
 | hypercorn  | the mock's app under hypercorn, if installed                                |
-| prism      | Stoplight Prism 5.14.2 mocking the contract, installed by npm into          |
-|            | `bench/.prism/` on first use; skipped with a note where npm is absent       |
+| prism      | Stoplight Prism 5.14.2 mocking the contract: tests/tools/node's if there,   |
+|            | else installed by npm into `bench/.prism/`; skipped where npm is absent     |
 
 Every target but the baseline and Prism records to its own journal file in the run's scratch
 folder, so the run can check one journal row per 200.
@@ -29,7 +29,15 @@ from sms_hook import contract as contract_module
 HERE: Final = Path(__file__).resolve().parent
 PRISM_VERSION: Final = "5.14.2"
 PRISM_DIR: Final = HERE / ".prism"
-PRISM: Final = PRISM_DIR / "node_modules" / ".bin" / "prism"
+PRISM_OWN: Final = PRISM_DIR / "node_modules" / ".bin" / "prism"
+PRISM_TOOLS: Final = HERE.parent / "tests" / "tools" / "node" / "node_modules" / ".bin" / "prism"
+"""The same Prism version, when .ci/install-node-tools.sh has installed the document's tools."""
+
+
+def prism_binary() -> Path:
+    return PRISM_TOOLS if PRISM_TOOLS.is_file() else PRISM_OWN
+
+
 NAMES: Final = ("baseline", "prism", "h11", "mock", "granian", "hypercorn")
 DEFAULT: Final = ("baseline", "prism", "h11", "mock")
 
@@ -62,14 +70,14 @@ def unavailable(name: str) -> str | None:
     """Why `name` cannot be measured here, or None if it can."""
     if name in ("granian", "hypercorn") and _tool(name) is None:
         return f"{name} is not installed (pip install {name})"
-    if name == "prism" and not PRISM.is_file() and shutil.which("npm") is None:
+    if name == "prism" and not prism_binary().is_file() and shutil.which("npm") is None:
         return "npm is not installed (apt-get install npm), so Prism cannot be installed"
     return None
 
 
 def install_prism(note: object = print) -> None:
     """Install Prism into bench/.prism/ (once; npm's own cache makes later installs quick)."""
-    if PRISM.is_file():
+    if prism_binary().is_file():
         return
     if callable(note):
         note(f"prism: installing @stoplight/prism-cli@{PRISM_VERSION} into {PRISM_DIR} (npm)")
@@ -103,7 +111,7 @@ def target(
     if name == "prism":
         document = contract_module.document_path(contract_module.CONTRACT_FILE)
         # -v warn: no log line per request, as the mock runs without its access log.
-        command = [str(PRISM), "mock", "-v", "warn", "-h", "127.0.0.1", "-p", str(port)]
+        command = [str(prism_binary()), "mock", "-v", "warn", "-h", "127.0.0.1", "-p", str(port)]
         command.append(str(document))
         return Target(name, port, command, "/", env)
     if name in ("mock", "h11"):

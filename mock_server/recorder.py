@@ -32,10 +32,12 @@ class JournalUnavailable(SmsHookError):
         self.reason = reason
 
 
-def _reason(exc: sqlite3.Error) -> str:
+def _reason(exc: Exception) -> str:
     if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
         return "disk full"
-    return str(exc) or type(exc).__name__
+    if isinstance(exc, sqlite3.Error):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"
 
 
 class Recorder:
@@ -62,7 +64,9 @@ class Recorder:
         batch, self._pending = self._pending, []
         try:
             self.journal.record_many([entry for entry, _ in batch])
-        except sqlite3.Error as exc:
+        except Exception as exc:  # every waiting request must get its answer
+            # Not only sqlite3.Error: anything raised here would otherwise leave the batch's
+            # requests waiting for ever (this runs as a bare event-loop callback).
             failure = JournalUnavailable(_reason(exc))
             self._failed(failure.reason, len(batch))
             for _, done in batch:

@@ -6,15 +6,19 @@ elsewhere the test is skipped and says why), filled with a file that is removed 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from mock_server.journal import Entry, Journal
+from mock_server.recorder import JournalUnavailable, Recorder
 from sms_hook import contract as contract_module
 from sms_hook import delivery
 from tests.mock.conftest import TEST_SECRET, running
@@ -89,3 +93,57 @@ def test_a_full_disk_gets_503_with_retry_after_and_the_mock_recovers_when_space_
     assert log.count("cannot be written (disk full)") == 1  # one line per change of state
     assert log.count("writable again") == 1
     assert rows[0] == answered_200  # every 200 is in the journal
+
+
+def _entry(**changes: Any) -> Entry:
+    entry = Entry(
+        received_at=1706191612.5,
+        method="POST",
+        path="/notifications",
+        headers={},
+        body=b"{}",
+        notification=None,
+        type=None,
+        ticket_id=None,
+        verdict="rejected",
+        status=400,
+    )
+    for name, value in changes.items():
+        setattr(entry, name, value)
+    return entry
+
+
+def test_entries_of_one_loop_turn_share_one_commit_and_each_gets_its_id() -> None:
+    journal = Journal(":memory:")
+    recorder = Recorder(journal)
+    entries = [_entry(ticket_id=f"t{n}") for n in range(5)]
+
+    async def record_all() -> None:
+        await asyncio.gather(*(recorder.record(e) for e in entries))
+
+    asyncio.run(record_all())
+    assert [e.id for e in entries] == [1, 2, 3, 4, 5]
+    assert journal.count() == 5
+    assert recorder.problem is None
+
+
+def test_a_batch_that_cannot_be_written_fails_every_request_in_it_and_the_next_one_succeeds() -> (
+    None
+):
+    journal = Journal(":memory:")
+    recorder = Recorder(journal)
+    unwritable = _entry(headers={"x": object()})  # not JSON: any failure, not only SQLite's
+
+    async def scenario() -> tuple[list[BaseException | None], int]:
+        results = await asyncio.gather(
+            recorder.record(unwritable), recorder.record(_entry()), return_exceptions=True
+        )
+        later = _entry()
+        await recorder.record(later)
+        return [r if isinstance(r, BaseException) else None for r in results], later.id
+
+    failures, later_id = asyncio.run(scenario())
+    assert all(isinstance(f, JournalUnavailable) for f in failures)  # one transaction: none kept
+    assert journal.count() == 1
+    assert later_id > 0
+    assert recorder.problem is None  # back to normal after a good commit
