@@ -15,7 +15,7 @@ import select
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -35,6 +35,10 @@ H2C_SETTINGS: Final = "AAMAAABkAARAAAAAAAIAAAAA"
 """An HTTP2-Settings header value as curl sends it."""
 RULE: Final = "accept-framings"
 ADVISORY: Final = "advisory-framing"
+
+
+class Refused(Exception):
+    """Raised when nothing listens any more: the receiver went away (not a framing's fault)."""
 
 
 def framed_headers(request: SignedRequest, framing: str) -> dict[str, str]:
@@ -99,6 +103,8 @@ def send(
             data = answer.read(MAX_ANSWER)
             found = {k.lower(): v for k, v in answer.getheaders()}
             return Exchange(sent, Answer(answer.status, found, data))
+    except ConnectionRefusedError as exc:
+        raise Refused(str(exc)) from exc
     except TimeoutError:
         return Exchange(sent, None, f"no answer within {timeout:g} s")
     except (OSError, http.client.HTTPException) as exc:
@@ -124,11 +130,16 @@ def run(
     operator_name: str,
     headers: Mapping[str, str],
     channel: Channel,
+    *,
+    types: Iterable[str] | None = None,
 ) -> tuple[list[Failure], dict[str, set[int | None]]]:
-    """Send every type in every framing; return the failures and the h2c answers by type."""
+    """Send each type (default: every type) in every framing; return the failures and the
+    h2c answers by type."""
     failures: list[Failure] = []
     h2c: dict[str, set[int | None]] = {}
     for t in contract.types.values():
+        if types is not None and t.name not in types:
+            continue
         free = free_strings(t)
         for n, framing in enumerate(FRAMINGS):
             data = {free[0].name: f"framing-{n}"} if free else {}
