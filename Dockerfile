@@ -23,6 +23,7 @@ COPY openapi /src/openapi
 COPY sms_hook /src/sms_hook
 COPY mock_server /src/mock_server
 COPY contract_tests /src/contract_tests
+COPY sms_hook_load /src/sms_hook_load
 RUN python -m venv /opt/sms-hook \
     && /opt/sms-hook/bin/pip install --no-cache-dir /src \
     && rm -rf /src

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Final
 
 from contract_tests import hints
 from contract_tests.causes import RANKS, family, phrase
 from contract_tests.result import Failure, Result
 from contract_tests.rules import ANY_TYPE, BY_ID
 from sms_hook.contract import Contract
+
+_CATEGORIES: Final = {
+    "path": "reachability",
+    "redirect": "reachability",
+    "rejects-signed": "signature",
+    "rejects-indented": "signature",
+    "accepts-signature": "signature",
+    "server-error": "robustness",
+    "no-answer": "robustness",
+    "accepts-body": "malformed bodies",
+    "answer-shape": "response shape",
+}
+"""Categories of the cause kinds that do not follow from their example's rule."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +52,19 @@ class Cause:
 
     @property
     def category(self) -> str:
-        return BY_ID[self.example.rule].category
+        """The category the cause belongs to: that of its kind (a refusal of valid non-ASCII
+        text is about its rule; every refusal of correctly signed requests, about the signature)."""
+        return _CATEGORIES.get(family(self.id)) or BY_ID[self.example.rule].category
+
+    @property
+    def values_label(self) -> str | None:
+        """What `values` are ("values", "statuses", "bodies"), or None when not worth showing
+        (the whole-run and signature causes say it in their notes)."""
+        if not self.values or self.id.startswith(("path", "redirect", "rejects-")):
+            return None
+        if self.id.startswith(("server-error", "no-answer", "refuses")):
+            return "bodies" if self.id.endswith(".body") else "statuses"
+        return "values"
 
 
 def diagnose(result: Result, contract: Contract) -> list[Cause]:

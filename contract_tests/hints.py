@@ -61,11 +61,12 @@ def _signature_notes(
     if not signed:
         return
     example = min(signed, key=lambda f: (f.origin != "battery", f.size))
-    message = signing.message(example.timestamp or "", example.body)
+    scheme = contract.signature
+    message = signing.message(example.timestamp or "", example.body, scheme)
     text = message.decode("utf-8", "backslashreplace")
     if len(text) > MESSAGE_SHOWN:
         text = text[: MESSAGE_SHOWN - 1] + "…"
-    signature = next((v for k, v in example.headers if k.lower() == "signature"), "")
+    signature = next((v for k, v in example.headers if k.lower() == scheme.signature_header), "")
     yield f"we signed the message {text}"
     yield f"with the signature {signature} (HMAC-SHA256, hex; `sms-hook sign` shows the same)"
 

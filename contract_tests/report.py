@@ -21,6 +21,7 @@ from contract_tests.result import Failure, Result
 from contract_tests.rules import FAILING
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
+from sms_hook.wire import mask as mask_url
 
 Style = Literal["ok", "fail", "warn", "dim", "bold", "plain"]
 CURL_SHOWN: Final = 4096
@@ -56,7 +57,7 @@ def summary(
     contract = contract or contract_module.load()
     found = diagnose(result, contract)
     lines = [
-        Line(f"sms-hook verify {result.url}", "bold"),
+        Line(f"sms-hook verify {mask_url(result.url)}", "bold"),
         Line(
             f"seed {result.seed} · {result.requests} requests · {result.seconds:.1f} s · "
             f"max-examples {result.max_examples} (per type and stream)",
@@ -129,13 +130,11 @@ def cause_lines(number: int, cause: Cause, *, details: int = 1) -> list[Line]:
             "dim",
         ),
     ]
-    if cause.values and not cause.id.startswith(("path", "redirect", "rejects-")):
+    label = cause.values_label
+    if label is not None:
         shown = ", ".join(cause.values[:VALUES_SHOWN])
-        more = f" and {len(cause.values) - VALUES_SHOWN} more" if len(cause.values) > 8 else ""
-        label = "values"
-        if cause.id.startswith(("server-error", "no-answer", "refuses")):
-            label = "bodies" if cause.id.endswith(".body") else "statuses"
-        lines.append(Line(f"   {label}: {shown}{more}"))
+        more = len(cause.values) - VALUES_SHOWN
+        lines.append(Line(f"   {label}: {shown}{f' and {more} more' if more > 0 else ''}"))
     lines += [Line(f"   {note}", "warn") for note in cause.notes]
     lines.append(Line(f"   fix: {cause.advice}"))
     if details > 0:

@@ -78,6 +78,9 @@ class Result:
     """How many requests were checked under each (rule, type)."""
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
     """How many of them failed (every failing request, battery and generated, shrinking too)."""
+    crashed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Requests of each (rule, type) answered with a 5xx or not at all: reported under
+    `no-server-error`, and scored as failures of their own rule's category too."""
     by_cause: Counter[str] = field(default_factory=Counter)
     """How many failing requests each cause explains."""
     statuses: Counter[int | None] = field(default_factory=Counter)

@@ -44,6 +44,7 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
+from contract_tests.rules import NO_SERVER_ERROR
 from contract_tests.sequenced import Sequenced
 from contract_tests.signer import Sent, Signer, sendable, token
 from contract_tests.verdict import Assessor
@@ -83,6 +84,8 @@ class Settings:
     """Seconds for the whole run; the generated cases stop when it is spent (None: no budget)."""
     require_replay_protection: int | None = None
     """Strict replay mode: timestamps more than this many seconds off must be rejected."""
+    only: tuple[str, str | None] | None = None
+    """(rule, type or None): send only the battery's probes of that rule (`--only`)."""
 
 
 class Progress(Protocol):
@@ -348,11 +351,14 @@ class _Run:
         rest of the battery runs on N - 1 workers while the generated cases (drawn one by one by
         hypothesis) go out from this thread on a connection of their own.
         """
-        items: list[Item] = list(battery(self.contract, self.settings.secret))
-        items += self.sequenced.tasks()  # retries, the replay window, framings: one lane each
+        items: list[Item] = [
+            item for item in battery(self.contract, self.settings.secret) if self._wanted(item)
+        ]
+        if self.settings.only is None:  # retries, the replay window, framings: a lane each
+            items += self.sequenced.tasks()
         records = [_Record() for _ in items]
         drawn = _Record()
-        generating = self.settings.max_examples > 0
+        generating = self.settings.max_examples > 0 and self.settings.only is None
         streams = generated.streams(self.contract) if generating else []
         self.progress.phase(
             "contract battery" + (" and generated cases" if generating else ""),
@@ -386,6 +392,15 @@ class _Run:
             for record in (*records, drawn):
                 self.result.failures += record.failures
                 self.observations += record.observations
+
+    def _wanted(self, item: Item) -> bool:
+        """True unless `--only` names another rule or type (sequences go only in a whole run)."""
+        if self.settings.only is None:
+            return True
+        if not isinstance(item, Probe):
+            return False
+        rule, type_name = self.settings.only
+        return rule in (item.rule, NO_SERVER_ERROR) and type_name in (None, item.type)
 
     def _pool(
         self,

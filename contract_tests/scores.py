@@ -1,7 +1,9 @@
 """Conformance scores: the share of requests answered as the contract requires, per notification
 type and rule category (the category is an attribute of each rule in `contract_tests.rules`).
 
-Only the rules a receiver can break are scored; advisories describe, they do not score.
+Only the rules a receiver can break are scored; advisories describe, they do not score. A
+request answered 5xx (or not at all) fails `no-server-error` (robustness) and the category of
+the rule it was sent for: a 500 to malformed JSON is a malformed body not rejected.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contract_tests.result import Result
-from contract_tests.rules import BY_ID, FAILING
+from contract_tests.rules import BY_ID, FAILING, NO_SERVER_ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,11 @@ def scores(result: Result) -> dict[str, dict[str, Score]]:
         for category in categories():
             rules = [r for r in FAILING if BY_ID[r].category == category]
             checked = sum(result.checked[(r, type_name)] for r in rules)
-            failed = sum(result.failing(r, type_name) for r in rules)
+            failed = sum(
+                result.failing(r, type_name)
+                + (result.crashed[(r, type_name)] if r != NO_SERVER_ERROR else 0)
+                for r in rules
+            )
             row[category] = Score(max(checked, failed), failed)
         if any(s.checked for s in row.values()):
             table[type_name] = row

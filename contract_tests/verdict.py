@@ -75,6 +75,7 @@ class Assessor:
         self.hidden = {name.lower() for name in hidden or {}}
         self.checked: Counter[tuple[str, str]] = Counter()
         self.failed: Counter[tuple[str, str]] = Counter()
+        self.crashed: Counter[tuple[str, str]] = Counter()
         self.by_cause: Counter[str] = Counter()
         self.statuses: Counter[int | None] = Counter()
         self.clock_skew: float | None = None
@@ -83,6 +84,7 @@ class Assessor:
         """Put what was counted into a run's result."""
         result.checked = self.checked
         result.failed = self.failed
+        result.crashed = self.crashed
         result.by_cause = self.by_cause
         result.statuses = self.statuses
         result.clock_skew = self.clock_skew
@@ -134,6 +136,7 @@ class Assessor:
             return self._failure(
                 rule, type_name, title, origin, expect, judgement, exchange, problems
             )
+        self.crashed[(rule, type_name)] += 1
         return self._failure(crash, type_name, title, origin, expect, judgement, exchange, problems)
 
     def unanswered(

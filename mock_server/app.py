@@ -33,11 +33,14 @@ with warnings.catch_warnings():
     from connexion.resolver import Resolver
     from connexion.validators import ParameterValidator
 
-from mock_server.admin import Admin
+from mock_server.admin import Admin, one_query_at_a_time
+from mock_server.allow import allowed_methods, full_allow_header
 from mock_server.faults import Faults
 from mock_server.journal import Journal
 from mock_server.live import Live, Watcher
+from mock_server.parent import SUPERVISOR_ENV, stop_with_parent
 from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
+from mock_server.recorder import Recorder
 from mock_server.replay import Replay
 from mock_server.settings import Settings
 from mock_server.swagger import MockInfo, swagger_ui
@@ -65,8 +68,9 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     contract = contract_module.load()
     secret = settings.secret or contract.test_key
     tolerance = contract.tolerance if settings.tolerance is None else settings.tolerance
-    journal = Journal(settings.journal)
-    admin = Admin(journal)
+    journal = Journal(settings.journal, max_rows=settings.journal_max_rows)
+    recorder = Recorder(journal)
+    admin = Admin(journal, recorder)
     watcher = Watcher(journal)
     replay = Replay(journal)
     info = MockInfo(contract, using_test_key=settings.secret is None, tolerance=tolerance)
@@ -78,6 +82,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     async def lifespan(_: Any) -> AsyncIterator[None]:
         yield
         watcher.close()
+        admin.close()
         journal.close()
 
     connexion_app = AsyncApp(
@@ -98,10 +103,17 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     receiver = Receiver(
-        swagger_ui(_redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id()))),
+        swagger_ui(
+            _redirect_to_admin_page(
+                full_allow_header(
+                    one_query_at_a_time(_refuse_overlong_ids(connexion_app, _largest_id())),
+                    allowed_methods(_admin_document(), ADMIN_ROOT),
+                )
+            )
+        ),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
-        journal=journal,
+        recorder=recorder,
         faults=faults or Faults(fail_rate=settings.fail_rate, delay=settings.delay),
         max_body=settings.max_body,
     )
@@ -112,6 +124,9 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
 
 def app_from_env() -> Receiver:
     """The app factory for uvicorn workers: settings come from the environment."""
+    supervisor = os.environ.get(SUPERVISOR_ENV, "")
+    if supervisor.isdigit():
+        stop_with_parent(int(supervisor))
     return create_app(Settings.from_env(os.environ)).app
 
 
@@ -164,12 +179,16 @@ def _refuse_overlong_ids(app: ASGIApp, largest: int) -> ASGIApp:
     return refuse
 
 
-def _largest_id() -> int:
-    """The `maximum` of a record id, as the admin document declares it."""
-    document = yaml.safe_load(
+def _admin_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(
         contract_module.document_path(contract_module.ADMIN_FILE).read_bytes()
     )
-    (parameter,) = document["paths"]["/notifications/{id}"]["get"]["parameters"]
+    return document
+
+
+def _largest_id() -> int:
+    """The `maximum` of a record id, as the admin document declares it."""
+    (parameter,) = _admin_document()["paths"]["/notifications/{id}"]["get"]["parameters"]
     return int(parameter["schema"]["maximum"])
 
 
@@ -193,7 +212,12 @@ class _NamedParameterValidator(ParameterValidator):  # type: ignore[misc] # conn
         error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if error is None:
             return None
-        return f"{param_name or param['name']}: {str(error).splitlines()[0]}"
+        name = param_name or param["name"]
+        mismatch = param.get("x-mismatch")
+        if isinstance(mismatch, str) and "does not match" in str(error):
+            # The pattern itself is no help to a person; the document says it in words.
+            return f"{name}: {value!r} {mismatch}"
+        return f"{name}: {str(error).splitlines()[0]}"
 
 
 async def _answered_by_receiver() -> NoReturn:

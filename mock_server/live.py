@@ -39,7 +39,9 @@ STREAM_SECONDS: Final = 25.0
 after the last id it saw, so a page misses nothing, and the server never waits long for a page
 to let go when it shuts down."""
 KEEP_ALIVE: Final = 10.0
-MAX_WAIT: Final = 30.0
+QUEUE_LIMIT: Final = 1000
+"""Entries kept for a listener that does not read; past it the stream ends and the browser,
+reconnecting, reads what it missed from the journal."""
 
 _STREAM_HEADERS: Final = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
@@ -49,12 +51,20 @@ class Subscription:
     """One listener of the watcher: entries that match `where`, as they are journaled."""
 
     where: Filter
-    queue: asyncio.Queue[Entry | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Entry | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
+    )
     """New matching entries in id order; None means the journal was cleared."""
+    behind: bool = False
+    """Something was dropped because the listener stopped reading (the queue was full)."""
 
-    def offer(self, entry: Entry) -> None:
-        if matches(self.where, entry):
+    def offer(self, entry: Entry | None) -> None:
+        if entry is not None and not matches(self.where, entry):
+            return
+        try:
             self.queue.put_nowait(entry)
+        except asyncio.QueueFull:
+            self.behind = True
 
 
 class _FileReader:
@@ -135,7 +145,7 @@ class Watcher:
         if latest < self._seen:  # cleared (ids only ever grow otherwise)
             self._seen = latest
             for subscriber in list(self._subscribers):
-                subscriber.queue.put_nowait(None)
+                subscriber.offer(None)
         while latest > self._seen:
             batch = await self.reader.after(self._seen, Filter(), BATCH)
             if not batch:
@@ -200,7 +210,7 @@ class Live:
                     last = old.id
                 if len(backlog) < BATCH:
                     break
-            while (remaining := closes - loop.time()) > 0:
+            while (remaining := closes - loop.time()) > 0 and not subscription.behind:
                 try:
                     async with asyncio.timeout(min(remaining, KEEP_ALIVE)):
                         entry = await subscription.queue.get()

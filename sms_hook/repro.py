@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+from sms_hook.wire import mask as mask_url
+
 INLINE_LIMIT: Final = 4096
 """Bytes: a longer body is not pasted on a command line."""
 EXPECT_THRESHOLD: Final = 1024
@@ -49,10 +51,11 @@ def curl(
 ) -> str:
     """Return a curl command that sends exactly these headers and body bytes to `url`.
 
+    Credentials in the URL are masked (`***@`): put yours back to run it.
     With `body_file` (where the body was written), a body that is not `inline` is read from it.
     """
     pairs = list(headers)
-    parts = ["curl", "-sS", "-i", "-X", "POST", shlex.quote(url)]
+    parts = ["curl", "-sS", "-i", "-X", "POST", shlex.quote(mask_url(url))]
     for name, value in pairs:
         parts += ["-H", shlex.quote(f"{name};" if value == "" else f"{name}: {value}")]
     names = {name.lower() for name, _ in pairs}

@@ -40,6 +40,7 @@ svg.narrow{display:none}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}
 th,td{border:1px solid #d9dce3;padding:4px 8px;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.kind{white-space:nowrap}
 td.detail{overflow-wrap:anywhere;word-break:break-word}
 code{font-size:.85em;overflow-wrap:anywhere}
 details summary{cursor:pointer;margin:8px 0}
@@ -194,7 +195,8 @@ def _breaks(report: dict[str, Any]) -> str:
             for e in item["examples"]
         )
         rows.append(
-            f'<tr class="break" data-kind="{escape(item["kind"])}"><td>{escape(item["kind"])}</td>'
+            f'<tr class="break" data-kind="{escape(item["kind"])}">'
+            f'<td class="kind">{escape(item["kind"])}</td>'
             f'<td class="num">{item["count"]:,}</td><td class="num">{item["first_at_s"]} s</td>'
             f'<td class="detail"><ul class="reasons">{examples}</ul></td></tr>'
         )
@@ -252,8 +254,9 @@ process{"es" if report["processes"] > 1 else ""}
 <figure><figcaption>Each bar is one second of the run (by when requests were sent).</figcaption>
 {legend}{_answers_chart(report, _W)}{_answers_chart(report, _NARROW_W)}</figure>
 <h2>p99 latency per second</h2>
-<figure><figcaption>99th percentile answer time of the requests sent in each second
-{"(dashed: --expect-p99)" if report["latency_ms"]["expect_p99"] is not None else ""}.</figcaption>
+<figure><figcaption>99th percentile answer time of the requests sent in each second{
+        " (dashed: --expect-p99)" if report["latency_ms"]["expect_p99"] is not None else ""
+    }.</figcaption>
 {_latency_chart(report, _W)}{_latency_chart(report, _NARROW_W)}</figure>
 <h2>Breaks by kind</h2>
 {_breaks(report)}

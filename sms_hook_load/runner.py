@@ -44,6 +44,8 @@ LOCAL_WORKER_WAIT: Final = 30.0
 REMOTE_WORKER_WAIT: Final = 120.0
 FINAL_WAIT: Final = 10.0
 SELF_CHECK: Final = 12
+FILES_RESERVE: Final = 64
+"""Open files a sending process needs besides one connection per sender (Locust, logs, pipes)."""
 # Workers report every second (Locust's default is 3 s) so the master's progress line is live.
 locust.runners.WORKER_REPORT_INTERVAL = 1.0
 
@@ -69,8 +71,26 @@ def split_url(url: str) -> tuple[str, str, dict[str, str]]:
     return base, path, headers
 
 
+def ensure_open_files(users: int) -> None:
+    """Raise the open-file limit for `users` connections, or refuse: a sender that runs out of
+    file descriptors would report its own failures as the receiver's dropped connections."""
+    needed = users + FILES_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raise LoadError(
+            f"--users: {users} senders in one process need {needed} open files, the limit is "
+            f"{soft} (ulimit -n); use fewer --users or more --workers"
+        )
+
+
 def prepare(settings: LoadSettings, secret: str, *, budget: int) -> Shared:
     """Everything one sending process needs, after checking that what it sends is valid."""
+    ensure_open_files(settings.users_per_process)
     contract = contract_module.load()
     _, path, extra_headers = split_url(settings.url)
     shared = Shared(settings, contract, secret, path, budget, extra_headers)
@@ -106,15 +126,14 @@ def run(settings: LoadSettings, secret: str) -> dict[str, Any]:
         shared = prepare(settings, secret, budget=settings.budget)
         NotificationSender.configure(shared, per_user)
         runner: locust.runners.Runner = env.create_local_runner()
-        started, elapsed = _drive(env, runner, settings, lambda: shared.tally, shared)
+        elapsed = _drive(runner, settings, lambda: shared.tally, shared)
         tally = shared.tally
     else:
         prepare(settings, secret, budget=0)  # the self-check, before any worker starts
         NotificationSender.configure(Shared(settings, contract_module.load(), "", "/", 0), per_user)
         tally = Tally()
         with _master(env, settings, secret, tally) as master:
-            started, elapsed = _drive(env, master, settings, lambda: tally, None)
-    del started
+            elapsed = _drive(master, settings, lambda: tally, None)
     return summary.summarise(settings, tally, elapsed, notes)
 
 
@@ -125,12 +144,11 @@ def cpu_seconds() -> float:
 
 
 def _drive(
-    env: Environment,
     runner: locust.runners.Runner,
     settings: LoadSettings,
     live: Any,
     shared: Shared | None,
-) -> tuple[float, float]:
+) -> float:
     progress = Progress(settings.duration, settings.rate)
     started = time.time()
     if shared is not None:
@@ -149,7 +167,7 @@ def _drive(
     progress.finish()
     if not isinstance(runner, locust.runners.MasterRunner):
         runner.quit()
-    return started, elapsed
+    return elapsed
 
 
 @contextlib.contextmanager

@@ -12,9 +12,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 SECRET_ENV: Final = "SMS_HOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
-USER_RATE: Final = 20.0
+USER_RATE: Final = 10.0
 """Requests per second one simulated sender aims at by default: with one request in flight per
-sender, a receiver may take up to 1/20 s = 50 ms per answer before the target rate is missed."""
+sender, a receiver may take up to 1/10 s = 100 ms per answer before the target rate is missed."""
+DEFAULT_MAX_USERS: Final = 1000
+"""Default senders per process at most (each holds a connection, i.e. an open file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +44,16 @@ class LoadSettings:
 
     @property
     def user_count(self) -> int:
-        """Simulated senders: as asked, else one per USER_RATE of target rate (one per worker)."""
-        wanted = self.users or math.ceil(self.rate / USER_RATE)
+        """Simulated senders: as asked, else one per USER_RATE of target rate (at most
+        DEFAULT_MAX_USERS per sending process), and at least one per worker."""
+        wanted = self.users or min(
+            math.ceil(self.rate / USER_RATE), DEFAULT_MAX_USERS * self.processes
+        )
         return max(wanted, 1, self.workers + self.remote_workers)
+
+    @property
+    def users_per_process(self) -> int:
+        return math.ceil(self.user_count / self.processes)
 
     @property
     def budget(self) -> int:

@@ -17,6 +17,11 @@ RATE_SHORTFALL: Final = 0.95
 """Below this fraction of the target rate the report says the target was missed."""
 
 
+def per_second(rate: float) -> str:
+    """A rate as people read it: 5,000/s, 12.5/s, 0.15/s."""
+    return f"{rate:,.0f}/s" if rate >= 100 else f"{rate:.3g}/s"
+
+
 def summarise(
     settings: LoadSettings, tally: Tally, elapsed: float, notes: list[str]
 ) -> dict[str, Any]:
@@ -39,9 +44,10 @@ def summarise(
         )
     if achieved < settings.rate * RATE_SHORTFALL and answered:
         notes.append(
-            f"achieved {achieved:,.0f}/s, {achieved / settings.rate:.0%} of the target "
-            f"{settings.rate:,.0f}/s: the receiver answered too slowly for "
-            f"{settings.user_count} senders, or the sending machine was the limit"
+            f"achieved {per_second(achieved)}, {achieved / settings.rate:.0%} of the target "
+            f"{per_second(settings.rate)}: the receiver answered too slowly for "
+            f"{settings.user_count} senders (add --users), or the sending machine was the "
+            "limit (add --workers)"
         )
     last = max(tally.seconds, default=-1)
     series: list[dict[str, Any]] = []
@@ -86,7 +92,7 @@ def summarise(
                 "kind": kind,
                 "count": n,
                 "first_at_s": first_break[kind],
-                "examples": tally.examples.get(kind, []),
+                "examples": sorted(tally.examples.get(kind, []), key=lambda e: float(e["at"])),
             }
             for kind, n in breaks.most_common()
         ],
@@ -100,9 +106,10 @@ def text(report: dict[str, Any]) -> list[str]:
     lines = [
         f"sms-hook load: {report['url']}  {', '.join(report['types'])}",
         f"  {req['answered']:,} notifications in {report['duration_s']:g} s from "
-        f"{report['senders']} senders in {report['processes']} process"
+        f"{report['senders']} sender{'s' if report['senders'] != 1 else ''} "
+        f"in {report['processes']} process"
         f"{'es' if report['processes'] > 1 else ''}; {req['ok']:,} answered 200",
-        f"  rate     target {rate['target']:,.0f}/s, achieved {rate['achieved']:,.1f}/s",
+        f"  rate     target {per_second(rate['target'])}, achieved {per_second(rate['achieved'])}",
         f"  latency  p50 {lat['p50']:g} ms  p95 {lat['p95']:g} ms  p99 {lat['p99']:g} ms  "
         f"max {lat['max']:g} ms",
     ]

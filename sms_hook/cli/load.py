@@ -16,13 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import click
 
 from sms_hook import contract as contract_module
 from sms_hook.cli.base import EXIT_USAGE, SECRET_ENV, check_url, resolve_secret, secret_option
 from sms_hook.errors import ReceiverUnreachable
+from sms_hook.wire import mask as mask_url
 from sms_hook_load.settings import LoadSettings
 
 PROBE_TIMEOUT: Final = 5.0
@@ -46,15 +47,6 @@ class _OneLineUsage(click.Command):
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
             raise _Usage(exc.format_message().rstrip(".")) from None
-
-
-def mask_url(url: str) -> str:
-    """The URL with any user name and password replaced by `***` (for output and reports)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def probe(url: str, *, insecure: bool) -> None:
@@ -147,7 +139,7 @@ Exit codes: 0 every answer kept the contract, 1 a break or p99 above --expect-p9
 @click.option(
     "--users",
     type=click.IntRange(min=1),
-    help="Simulated senders, one request in flight each [default: one per 20/s of --rate].",
+    help="Simulated senders, one request in flight each [default: one per 10/s of --rate].",
 )
 @click.option(
     "--workers",
@@ -265,8 +257,8 @@ def load(
         child.stdin.close()
         code = child.wait()
     except KeyboardInterrupt:
-        child.wait()
-        raise
+        # The child got the same Ctrl-C, stops its senders and says "interrupted" itself.
+        code = child.wait()
     sys.exit(code if code >= 0 else EXIT_USAGE)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sms_hook import signing
 from sms_hook.contract import Contract
 from sms_hook.judge.body import SAFE_INTEGER, check_body, check_schemas
 from sms_hook.judge.framing import check_framing
@@ -27,9 +26,10 @@ __all__ = ["SAFE_INTEGER", "Expect", "Finding", "Judge", "Judgement", "show"]
 class Judge:
     """Judges requests to the notification endpoint against one contract and one secret.
 
-    `tolerance` is the receiver's timestamp window in seconds (0: none), beyond which a strict
-    receiver rejects; `required` turns on strict replay mode: a timestamp further than that many
-    seconds from the receiver's clock must be rejected (by default that is open).
+    `tolerance` is the receiver's timestamp window in seconds (0: none; the document's
+    recommendation unless given), beyond which a strict receiver rejects; `required` turns on
+    strict replay mode: a timestamp further than that many seconds from the receiver's clock
+    must be rejected (by default that is open).
     """
 
     def __init__(
@@ -37,13 +37,13 @@ class Judge:
         contract: Contract,
         secret: str,
         *,
-        tolerance: int = signing.DEFAULT_TOLERANCE,
+        tolerance: int | None = None,
         max_body: int | None = None,
         required: int | None = None,
     ) -> None:
         self.contract = contract
         self.secret = secret
-        self.tolerance = tolerance
+        self.tolerance = contract.tolerance if tolerance is None else tolerance
         self.max_body = max_body
         self.required = required
         check_schemas(contract)
@@ -71,9 +71,16 @@ class Judge:
             )
             return j
         self._media_type(j, headers)
-        timestamp = check_signature(j, headers, body, self.secret)
+        timestamp = check_signature(j, headers, body, self.secret, self.contract.signature)
         if timestamp is not None:
-            check_timestamp(j, timestamp, now, self.tolerance, self.required)
+            check_timestamp(
+                j,
+                timestamp,
+                now,
+                self.tolerance,
+                self.required,
+                header=self.contract.signature.timestamp_header,
+            )
         operator = headers.get("operator-name")
         if not operator:
             j.add(

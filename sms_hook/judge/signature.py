@@ -24,32 +24,43 @@ judged when its answer is back (up to the request timeout later), and clocks dri
 
 
 def check_signature(
-    j: Judgement, headers: Mapping[str, str], body: bytes, secret: str
+    j: Judgement,
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str,
+    scheme: signing.Scheme = signing.DEFAULT_SCHEME,
 ) -> str | None:
-    """Add the findings on `signature`; return the timestamp header when the signature matched."""
-    signature = headers.get("signature")
-    timestamp = headers.get("timestamp")
+    """Add the findings on `signature`; return the timestamp header when the signature matched.
+
+    `scheme` is the contract's (`contract.signature`): it names the headers and the HMAC. Rule
+    ids stay `signature-…` and `timestamp-…` whatever the headers are called.
+    """
+    names = {"signature": scheme.signature_header, "timestamp": scheme.timestamp_header}
+    signature = headers.get(names["signature"])
+    timestamp = headers.get(names["timestamp"])
     missing = False
-    for name, value in (("signature", signature), ("timestamp", timestamp)):
+    for role, value in (("signature", signature), ("timestamp", timestamp)):
         if not value:
-            j.add(f"header {name}", "empty" if value == "" else "missing", 401, f"{name}-missing")
+            empty = "empty" if value == "" else "missing"
+            j.add(f"header {names[role]}", empty, 401, f"{role}-missing")
             missing = True
     if missing or signature is None or timestamp is None:
         return None
+    field = f"header {names['signature']}"
     try:
-        j.reading = signing.match(secret, timestamp, body, signature)
+        j.reading = signing.match(secret, timestamp, body, signature, scheme)
     except SignatureMismatch as exc:
         lowered = signature.lower()
         if lowered == signature:
-            j.add("header signature", str(exc).split(": ", 1)[1], 401, "signature-mismatch")
+            j.add(field, str(exc).split(": ", 1)[1], 401, "signature-mismatch")
             return None
         try:
-            j.reading = signing.match(secret, timestamp, body, lowered)
+            j.reading = signing.match(secret, timestamp, body, lowered, scheme)
         except SignatureMismatch as again:
-            j.add("header signature", str(again).split(": ", 1)[1], 401, "signature-mismatch")
+            j.add(field, str(again).split(": ", 1)[1], 401, "signature-mismatch")
             return None
         j.add(
-            "header signature",
+            field,
             "upper-case hex; the platform sends lower-case",
             401,
             "signature-case",
@@ -59,13 +70,20 @@ def check_signature(
 
 
 def check_timestamp(
-    j: Judgement, timestamp: str, now: float | None, tolerance: int, required: int | None
+    j: Judgement,
+    timestamp: str,
+    now: float | None,
+    tolerance: int,
+    required: int | None,
+    *,
+    header: str = "timestamp",
 ) -> None:
-    """Add the finding (or allowance) on how far `timestamp` is from the receiver's clock."""
+    """Add the finding (or allowance) on how far `timestamp` (the `header`) is from the clock."""
+    field = f"header {header}"
     seconds = signing.parse_timestamp(timestamp)
     if seconds is None:
         j.add(
-            "header timestamp",
+            field,
             f"{show(timestamp)} is not a unix time in whole seconds",
             401,
             "timestamp-not-numeric",
@@ -77,21 +95,21 @@ def check_timestamp(
     where = f"{timestamp} is {off} s {'ahead of' if skew > 0 else 'behind'} the receiver's clock"
     if required is not None and off > required:
         j.add(
-            "header timestamp",
+            field,
             f"{where}; strict replay mode requires rejecting beyond ±{required} s",
             401,
             "timestamp-stale",
         )
     elif tolerance and off > tolerance:
         j.add(
-            "header timestamp",
+            field,
             f"{where} (tolerance {tolerance} s)",
             401,
             "timestamp-stale",
             binding=False,
         )
     elif off >= SKEW_ALLOWED:
-        j.allow("header timestamp", f"{where}; a receiver may keep a narrower window", 401, "skew")
+        j.allow(field, f"{where}; a receiver may keep a narrower window", 401, "skew")
 
 
 def note_repeat(j: Judgement) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sms_hook.delivery import encode, signed_request
 from tests.browser.layout import WIDTHS, assert_inside_viewport, set_width
 from tests.support.browser import Page
 from tests.support.server import serve
+from tests.support.tools import require
 
 pytestmark = pytest.mark.browser
 
@@ -56,21 +56,21 @@ class Admin:
     contract: Contract
     secret: str
     page: Page
+    client: httpx.Client
 
     def send(self, notification: dict[str, Any], **headers: str) -> int:
         request = signed_request(encode(self.contract, notification), self.secret)
-        response = httpx.post(
+        response = self.client.post(
             self.base + self.contract.path,
             content=request.body,
             headers={**request.headers, **headers},
-            timeout=10,
         )
         return response.status_code
 
     def send_bytes(self, body: bytes) -> int:
         request = signed_request(body, self.secret)
-        response = httpx.post(
-            self.base + self.contract.path, content=body, headers=dict(request.headers), timeout=10
+        response = self.client.post(
+            self.base + self.contract.path, content=body, headers=dict(request.headers)
         )
         return response.status_code
 
@@ -125,7 +125,10 @@ def admin(page: Page, secret: str) -> Iterator[Admin]:
     """A mock with a fresh in-memory journal, and the page's tab; the tab leaves the page
     before the server stops, so that no event stream holds the shutdown up."""
     built = create_app(Settings(secret=secret, journal=MEMORY))
-    with serve(built.app, ready_path="/__admin/health", timeout_graceful_shutdown=2) as base:
+    with (
+        serve(built.app, ready_path="/__admin/health", timeout_graceful_shutdown=2) as base,
+        httpx.Client(timeout=10) as client,
+    ):
         # The clipboard, as a focused tab of a person's browser has it.
         context = page.call("Target.getTargetInfo")["targetInfo"]["browserContextId"]
         page.browser.call(
@@ -137,7 +140,7 @@ def admin(page: Page, secret: str) -> Iterator[Admin]:
             },
         )
         page.call("Emulation.setFocusEmulationEnabled", {"enabled": True})
-        yield Admin(base, built.contract, secret, page)
+        yield Admin(base, built.contract, secret, page, client)
         page.navigate("about:blank")
 
 
@@ -260,8 +263,8 @@ def test_a_record_opens_from_its_address(admin: Admin) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_copy_as_curl_gives_a_command_that_sends_the_same_bytes_again(admin: Admin) -> None:
+    require("curl", "apt-get install curl")
     body = json.dumps(admin.example(), indent=2).encode()  # indented, signed compact
     assert admin.send_bytes(body) == 200
     admin.open()
@@ -421,3 +424,80 @@ def test_layout_holds_any_body_at_laptop_and_phone_width(
         admin.click("#close")
         admin.page.wait_for("document.getElementById('detail').hidden")
     assert admin.page.errors == []
+
+
+def test_rows_open_with_the_keyboard_and_escape_closes(admin: Admin) -> None:
+    assert admin.send(admin.example()) == 200
+    assert admin.send(admin.example("otp")) == 200
+    admin.open()
+    newest, oldest = admin.rows()
+
+    admin.page.evaluate(
+        "document.querySelector('tr.notification').focus();"
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'ArrowDown', bubbles: true}));"
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'Enter', bubbles: true}))"
+    )
+
+    admin.page.wait_for(f"location.hash === '#{oldest['id']}'")
+    assert admin.text("#detail-title").startswith(f"#{oldest['id']} ")
+    admin.page.evaluate(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))"
+    )
+    admin.page.wait_for("document.getElementById('detail').hidden")
+    assert newest["id"] > oldest["id"]
+
+
+def test_the_pages_links_lead_to_pages_that_answer(admin: Admin) -> None:
+    admin.open()
+
+    statuses = admin.page.evaluate(
+        "Promise.all([...document.querySelectorAll('a[href]')].map("
+        "a => fetch(a.href).then(r => [a.getAttribute('href'), r.status])))"
+    )
+
+    assert dict(statuses) == {"/ui/": 200, "/__admin/ui/": 200}
+
+
+def test_the_page_says_offline_when_the_mock_stops(page: Page, secret: str) -> None:
+    built = create_app(Settings(secret=secret, journal=MEMORY))
+    with serve(built.app, ready_path="/__admin/health", timeout_graceful_shutdown=1) as base:
+        page.navigate(base + "/__admin/")
+        page.wait_for(LIVE)
+
+    page.wait_for("document.getElementById('state').dataset.state === 'offline'", timeout=15)
+    assert page.evaluate("document.getElementById('state').textContent").startswith("offline")
+
+
+def test_the_page_follows_the_systems_dark_mode(admin: Admin, artifacts: Path) -> None:
+    assert admin.send(admin.example(event_id=True)) == 400
+    admin.page.call(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    admin.open()
+    (row,) = admin.rows()
+    admin.open_row(row["id"])
+
+    background = admin.page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    text = admin.page.evaluate("getComputedStyle(document.body).color")
+    assert background == "rgb(13, 17, 23)", background
+    assert text == "rgb(230, 237, 243)", text
+    assert_inside_viewport(admin.page)
+    admin.page.screenshot(artifacts / "dark-1280.png")
+
+
+def test_counts_stay_exact_under_a_verdict_filter_while_records_arrive(admin: Admin) -> None:
+    assert admin.send(admin.example(event_id=True)) == 400
+    assert admin.send(admin.example()) == 200  # newer than the newest rejected one
+    admin.open()
+    admin.click(".count[data-verdict='rejected']")
+    admin.wait_column("verdict", ["rejected"])
+
+    assert admin.send(admin.example("otp")) == 200
+    assert admin.send(admin.example(bet_id="x")) == 400
+    admin.wait_rows(2)  # the stream is in order: everything before the last one was counted
+
+    assert admin.page.evaluate(COUNTS) == {"all": 4, "accepted": 2, "rejected": 2, "simulated": 0}
+    assert admin.page.evaluate("document.body.dataset.events") == "2"

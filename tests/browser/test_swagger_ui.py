@@ -19,7 +19,7 @@ from tests.support.server import serve
 
 pytestmark = pytest.mark.browser
 
-OPERATION = "#operations-default-receiveNotification"
+OPERATION = '[id$="-receiveNotification"]'  # Swagger UI's id: operations-<tag>-<operationId>
 STATUS = f"{OPERATION} .live-responses-table tbody .response-col_status"
 
 

@@ -14,6 +14,7 @@ from sms_hook import contract as contract_module
 from sms_hook import delivery, signing
 from sms_hook.contract import Contract
 from sms_hook.errors import ContractError, MissingHeader
+from sms_hook.judge import Expect, Judge
 
 OTP = b'{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}'
 
@@ -84,6 +85,32 @@ def test_a_renamed_signature_header_changes_what_is_sent_and_checked() -> None:
         signing.verify(
             "k", {"timestamp": "1706191612", "signature": "ab"}, OTP, scheme=contract.signature
         )
+
+
+def test_the_judge_checks_the_signature_under_the_documents_header_name() -> None:
+    edited = _edited(header="x-betstack-signature")
+    contract = contract_module.parse(
+        _with_header_renamed(edited, "signature", "X-Betstack-Signature")
+    )
+    judge = Judge(contract, "k")
+    body = delivery.encode(contract, contract.example("otp"))
+    sent = dict(delivery.signed_request(body, "k", scheme=contract.signature).headers)
+    assert judge.judge(sent, body).expect is Expect.ACCEPT
+    under_old_name = dict(sent)
+    under_old_name["signature"] = under_old_name.pop("x-betstack-signature")
+    judgement = judge.judge(under_old_name, body)
+    assert judgement.expect is Expect.REJECT
+    assert any(f.field == "header x-betstack-signature" for f in judgement.findings)
+
+
+def test_the_judges_default_window_is_the_documents_tolerance() -> None:
+    contract = contract_module.parse(_edited(**{"timestamp__tolerance-seconds": 60}))
+    judge = Judge(contract, "k")
+    body = delivery.encode(contract, contract.example("otp"))
+    stale = delivery.signed_request(body, "k", timestamp="1000", scheme=contract.signature)
+    assert judge.tolerance == 60
+    findings = judge.judge(dict(stale.headers), body, now=1000 + 61).findings
+    assert [f.rule for f in findings] == ["timestamp-stale"]
 
 
 def test_another_template_and_hash_change_the_signed_message() -> None:

@@ -41,13 +41,14 @@ _GITLAB_SCRIPTS: Final = ("before_script", "script", "after_script")
 
 @dataclass(frozen=True)
 class Command:
-    """One simple shell command, where it was found, and whether it was sent to the background."""
+    """One simple shell command, where it was found, and how it is joined to its neighbours."""
 
     source: str  # e.g. "README.md:18" or "action.yml: Verify the receiver"
     block: str  # the whole script or fenced block it came from
     text: str
     tokens: tuple[str, ...]
-    background: bool
+    background: bool  # ended by `&`
+    piped: bool = False  # reads the output of the command before it (`a | b`: b is piped)
 
     @property
     def sms_hook(self) -> list[str] | None:
@@ -99,6 +100,7 @@ def split(script: str, source: str) -> Iterator[Command]:
         lexer.whitespace_split = True
         lexer.commenters = "#"
         words: list[str] = []
+        before = ""
         try:
             tokens = list(lexer)
         except ValueError:  # an unbalanced quote: not a command line (e.g. a heredoc's text)
@@ -107,8 +109,11 @@ def split(script: str, source: str) -> Iterator[Command]:
             if word in _OPERATORS:
                 if words:
                     text = shlex.join(words)
-                    yield Command(source, script, text, tuple(words), background=word == "&")
+                    yield Command(
+                        source, script, text, tuple(words), word == "&", piped=before == "|"
+                    )
                 words = []
+                before = word
             else:
                 words.append(word)
 

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,26 @@ def test_the_image_runs_the_mock_on_every_interface_of_port_8080_with_a_health_c
     assert command[command.index("--host") + 1] == "0.0.0.0"
     assert command[command.index("--port") + 1] == "8080"
     assert "http://127.0.0.1:8080/__admin/health" in only(INSTRUCTIONS, "HEALTHCHECK").arguments
+
+
+def test_the_image_copies_everything_the_wheel_is_built_from() -> None:
+    """A package added to pyproject's wheel but not to the Dockerfile would break the build."""
+    hatch = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["hatch"]
+    wheel = hatch["build"]["targets"]["wheel"]
+    needed = {*wheel["packages"], *wheel.get("force-include", {}), "pyproject.toml", "README.md"}
+    copied = {
+        source.rstrip("/")
+        for instruction in INSTRUCTIONS
+        if instruction.keyword == "COPY"
+        for source in instruction.arguments.split()[:-1]
+    }
+    assert needed <= copied, needed - copied
+    allowed = {
+        line.removeprefix("!").rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text("utf-8").splitlines()
+        if line.startswith("!")
+    }
+    assert needed <= allowed, f".dockerignore leaves out {needed - allowed}"
 
 
 @dataclass(frozen=True)

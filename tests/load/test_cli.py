@@ -117,3 +117,32 @@ def test_every_request_is_fresh_and_signed_the_secret_never_printed_credentials_
         assert body.startswith(b'{"type":"bet_result","data":{"ticket_id":')
         bodies.add(body)
     assert len(bodies) == len(receiver.seen)  # a fresh notification every time
+
+
+def test_more_senders_than_open_files_allow_is_refused_not_reported_as_receiver_drops(
+    tmp_path: Path, secret: str
+) -> None:
+    import os
+    import resource
+    import subprocess
+
+    from tests.load.conftest import COMMAND
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    receiver = _Recording(secret)
+    with serve(PlainApp(receiver)) as base:
+        finished = subprocess.run(
+            [*COMMAND, base + "/hooks/sms", "--rate=10", "--duration=1", "--users=80"],
+            env={k: v for k, v in os.environ.items() if not k.startswith("SMS_HOOK_")},
+            preexec_fn=low_limit,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert finished.returncode == 2, finished.stderr
+    line = _one_line(finished.stderr)
+    assert "--users: 80 senders in one process need 144 open files" in line
+    assert receiver.seen == []

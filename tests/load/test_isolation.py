@@ -64,3 +64,16 @@ def test_running_the_other_commands_and_load_help_never_imports_locust_or_gevent
 def test_the_load_process_does_import_locust() -> None:
     # The other side of the claim: the probe would see Locust if it were there.
     assert "locust" in _leaked("import sms_hook_load.user")
+
+
+def test_the_installed_distribution_offers_the_load_extra_and_ships_its_package() -> None:
+    import importlib.metadata
+    import importlib.util
+
+    metadata = importlib.metadata.metadata("sms-hook")
+    assert "load" in (metadata.get_all("Provides-Extra") or [])
+    requires = metadata.get_all("Requires-Dist") or []
+    load = [r for r in requires if r.startswith("locust")]
+    assert load, requires
+    assert all(r.replace('"', "'").endswith("extra == 'load'") for r in load), load
+    assert importlib.util.find_spec("sms_hook_load.__main__") is not None

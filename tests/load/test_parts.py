@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from itertools import islice
@@ -9,6 +10,7 @@ from itertools import islice
 from sms_hook import delivery, judge
 from sms_hook.contract import Contract
 from sms_hook_load import answers
+from sms_hook_load.progress import Progress
 from sms_hook_load.settings import LoadSettings
 from sms_hook_load.summary import summarise, text
 from sms_hook_load.tally import Tally, bucket, from_data, percentile, to_data
@@ -107,3 +109,40 @@ def test_the_summary_fails_on_a_break_and_shows_when_it_began() -> None:
     assert [s["t"] for s in report["series"]] == [0, 1, 2]
     assert report["series"][1]["answered"] == 0
     assert any("timeout: 1 (first at 2 s)" in line for line in text(report))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_rewrites_one_line_on_a_terminal_and_prints_plain_lines_elsewhere() -> None:
+    tally = Tally()
+    for second in range(12):
+        for _ in range(10):
+            tally.record(second, "otp", 2.0)
+    terminal, log = _Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        progress = Progress(12, 10, stream)
+        for elapsed in range(1, 13):
+            progress.update(float(elapsed), tally)
+        progress.finish()
+    assert terminal.getvalue().count("\r\x1b[2K") == 13
+    assert "\n" not in terminal.getvalue()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2  # every PLAIN_EVERY (5) seconds
+    assert "\r" not in log.getvalue()
+    assert lines[-1].split() == [
+        "10/12",
+        "s",
+        "120",
+        "sent",
+        "10/s",
+        "(target",
+        "10)",
+        "p99",
+        "2",
+        "ms",
+        "breaks",
+        "0",
+    ]

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from mock_server.app import create_app
+from mock_server.journal import Entry, Filter
+from mock_server.live import QUEUE_LIMIT, Subscription
 from mock_server.settings import Settings
 from tests.mock.conftest import Running, Start
 from tests.support.server import serve
@@ -211,3 +213,17 @@ def test_stream_and_wait_see_what_another_worker_journaled(tmp_path: Path) -> No
 
     assert response.status_code == 200
     assert response.json()["notification"]["data"]["result"] == "won"
+
+
+def test_a_listener_that_stops_reading_is_dropped_not_buffered_without_bound() -> None:
+    subscription = Subscription(Filter())
+    entries = [
+        Entry(0.0, "POST", "/n", {}, b"{}", None, None, None, "accepted", 200, id=i)
+        for i in range(1, QUEUE_LIMIT + 2)
+    ]
+
+    for entry in entries:
+        subscription.offer(entry)
+
+    assert subscription.queue.qsize() == QUEUE_LIMIT
+    assert subscription.behind is True

@@ -4,7 +4,6 @@ answer the mock gave is journaled with it."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from mock_server.journal import Journal
 from tests.mock.conftest import Running, Start
+from tests.support.tools import require
 
 
 def test_the_answer_is_journaled_byte_for_byte(start: Start) -> None:
@@ -103,11 +103,11 @@ def test_an_id_too_long_to_be_one_is_a_400(receiver: Running, action: str) -> No
     assert _act(receiver, action, "9" * 5000).status_code == 400
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 @pytest.mark.parametrize(
     "body", [b'{"type":"otp","data":{"code":"1 2","msisdn":"+1"}}', b"\xff\x00'"]
 )
 def test_the_curl_command_sends_the_same_bytes_again(start: Start, body: bytes) -> None:
+    require("curl", "apt-get install curl")
     running = start()
     running.send(body)
     original = running.last()

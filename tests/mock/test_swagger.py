@@ -45,3 +45,11 @@ def test_mock_info_says_whether_the_test_key_is_used_and_never_the_secret(start:
     assert on_own_secret["types"] == ["otp", "ticket_status", "bet_result"]
     assert "s3cret-value" not in str(on_own_secret) + page
     assert "swagger-ui-bundle.js" in page
+
+
+def test_head_requests_get_the_headers_only(receiver: Running) -> None:
+    for path, status in (("/", 307), ("/ui/", 200), ("/openapi.json", 200)):
+        response = receiver.client.head(receiver.base + path)
+
+        assert response.status_code == status, path
+        assert response.content == b"", path

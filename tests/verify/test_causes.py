@@ -68,7 +68,7 @@ def test_every_request_answered_404_is_the_path_and_the_only_cause() -> None:
 
 def test_a_redirect_is_the_cause_with_its_location() -> None:
     with serve(redirecting("https://new.example.com/hooks/sms")) as base:
-        result = quick(base + PATH, max_examples=1)
+        result = quick(base + PATH, max_examples=0)
     (cause,) = causes(result)
     assert cause.id == "redirect"
     assert cause.notes == ("Location: https://new.example.com/hooks/sms",)
@@ -76,9 +76,9 @@ def test_a_redirect_is_the_cause_with_its_location() -> None:
 
 def test_a_gateway_asking_for_credentials_suggests_header() -> None:
     with serve(basic_auth_gateway(SECRET, "Basic c3RhZ2luZzpwdw==")) as base:
-        refused = quick(base + PATH, max_examples=1)
+        refused = quick(base + PATH, max_examples=0)
         passed = quick(
-            base + PATH, max_examples=1, headers={"Authorization": "Basic c3RhZ2luZzpwdw=="}
+            base + PATH, max_examples=0, headers={"Authorization": "Basic c3RhZ2luZzpwdw=="}
         )
     first = causes(refused)[0]
     assert first.id == "rejects-signed"
@@ -91,7 +91,7 @@ def test_a_gateway_asking_for_credentials_suggests_header() -> None:
 
 def test_a_receiver_clock_an_hour_ahead_is_named_when_fresh_timestamps_are_refused() -> None:
     with serve(skewed_clock(SECRET, 3600), date_header=False) as base:
-        result = quick(base + PATH, max_examples=1)
+        result = quick(base + PATH, max_examples=0)
     cause = causes(result)[0]
     assert cause.id == "rejects-signed"
     clock = [n for n in cause.notes if "clock (its Date header)" in n]
@@ -116,7 +116,7 @@ class _ThreeBugs(MalformedJson500, BooleanEventId, AsciiOnly):
 
 def test_three_bugs_are_three_causes_most_important_first_on_one_screen() -> None:
     with serve(_ThreeBugs(SECRET)) as base:
-        result = quick(base + RECEIVER_PATH, max_examples=25)
+        result = quick(base + RECEIVER_PATH, max_examples=10)
     found = causes(result)
     assert [c.id for c in found] == [
         "server-error.body",
