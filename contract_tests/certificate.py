@@ -1,8 +1,10 @@
 """The certificate (`--report-html`): one self-contained HTML file a partner attaches to a
 certification request.
 
-    verdict and overall score · a score per notification type × rule category · the causes,
-    each with what to do and the curl that reproduces it · advisories · provenance (sms-hook
+    verdict and overall score · a score per notification type × rule category · the field map
+    (per type, field × kind of case, looser or stricter than the contract) · the causes,
+    each with what to do and the curl that reproduces it · advisories · the replay window and
+    answer times · provenance (sms-hook
     version, sha256 of the contract document, seed, receiver URL with credentials masked, date,
     requests, duration) and the command that runs the same check again.
 
@@ -19,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
+from contract_tests.certificate_profile import field_map_section, profile_section
 from contract_tests.diagnosis import Cause, diagnose
 from contract_tests.report import verdict
 from contract_tests.result import Failure, Result
@@ -60,8 +63,10 @@ def render(result: Result, contract: Contract | None = None) -> str:
         f'<body class="{state}"><main>',
         _header(result, state, total, url, found),
         _scores(result),
+        field_map_section(result),
         _causes(found),
         _advisories(result),
+        profile_section(result),
         _provenance(result, url),
         "</main></body></html>",
     ]

@@ -14,8 +14,9 @@ import http.client
 import select
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -27,14 +28,18 @@ from contract_tests.samples import edited, encode, free_strings
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.judge.framing import FRAMINGS, Framing
+from sms_hook.wire import MAX_ANSWER
 
 CONTINUE_WAIT: Final = 0.5
 """Seconds to wait for `100 Continue` before sending the body anyway (curl waits 1 s)."""
-MAX_ANSWER: Final = 1 << 20
 H2C_SETTINGS: Final = "AAMAAABkAARAAAAAAAIAAAAA"
 """An HTTP2-Settings header value as curl sends it."""
 RULE: Final = "accept-framings"
 ADVISORY: Final = "advisory-framing"
+
+
+class Refused(Exception):
+    """Raised when nothing listens any more: the receiver went away (not a framing's fault)."""
 
 
 def framed_headers(request: SignedRequest, framing: str) -> dict[str, str]:
@@ -85,24 +90,51 @@ def send(
             + b"0\r\n\r\n"
         )
     sent = SignedRequest(headers, request.body)
+    expired = threading.Event()
     try:
         with _connect(host, port, secure, tls, timeout) as conn:
-            conn.sendall(head.encode("latin-1"))
-            if framing == "expect-100-continue":
-                select.select([conn], [], [], CONTINUE_WAIT)  # the answer is read below
-            with contextlib.suppress(OSError):  # a receiver may answer without reading it
-                conn.sendall(body)
-            answer = http.client.HTTPResponse(conn)
-            answer.begin()  # skips any 100 Continue
-            if answer.status == 101:
-                return Exchange(sent, None, "switched protocols (101): the answer is HTTP/2")
-            data = answer.read(MAX_ANSWER)
-            found = {k.lower(): v for k, v in answer.getheaders()}
-            return Exchange(sent, Answer(answer.status, found, data))
+            # A receiver that drips its answer would reset a per-read timeout forever: the whole
+            # exchange gets `timeout` seconds, then the socket is shut (which wakes the read).
+            watchdog = threading.Timer(timeout, _expire, (conn, expired))
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                return _exchange(conn, head, body, framing, sent)
+            finally:
+                watchdog.cancel()
+    except ConnectionRefusedError as exc:
+        raise Refused(str(exc)) from exc
     except TimeoutError:
         return Exchange(sent, None, f"no answer within {timeout:g} s")
     except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set():
+            return Exchange(sent, None, f"no answer within {timeout:g} s")
         return Exchange(sent, None, f"connection dropped without an answer ({exc!r})")
+
+
+def _expire(conn: socket.socket, expired: threading.Event) -> None:
+    expired.set()
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_RDWR)
+
+
+def _exchange(
+    conn: socket.socket, head: str, body: bytes, framing: str, sent: SignedRequest
+) -> Exchange:
+    """Write the request on `conn` and read the answer (at most `MAX_ANSWER` bytes of body)."""
+    conn.sendall(head.encode("latin-1"))
+    if framing == "expect-100-continue":
+        select.select([conn], [], [], CONTINUE_WAIT)  # the answer is read below
+    with contextlib.suppress(OSError):  # a receiver may answer without reading it
+        conn.sendall(body)
+    answer = http.client.HTTPResponse(conn)
+    answer.begin()  # skips any 100 Continue
+    if answer.status == 101:
+        return Exchange(sent, None, "switched protocols (101): the answer is HTTP/2")
+    data = answer.read(MAX_ANSWER + 1)  # one byte more tells a body cut short
+    found = {k.lower(): v for k, v in answer.getheaders()}
+    discarded = len(data) > MAX_ANSWER
+    return Exchange(sent, Answer(answer.status, found, data[:MAX_ANSWER], discarded=discarded))
 
 
 def _connect(
@@ -124,11 +156,16 @@ def run(
     operator_name: str,
     headers: Mapping[str, str],
     channel: Channel,
+    *,
+    types: Iterable[str] | None = None,
 ) -> tuple[list[Failure], dict[str, set[int | None]]]:
-    """Send every type in every framing; return the failures and the h2c answers by type."""
+    """Send each type (default: every type) in every framing; return the failures and the
+    h2c answers by type."""
     failures: list[Failure] = []
     h2c: dict[str, set[int | None]] = {}
     for t in contract.types.values():
+        if types is not None and t.name not in types:
+            continue
         free = free_strings(t)
         for n, framing in enumerate(FRAMINGS):
             data = {free[0].name: f"framing-{n}"} if free else {}

@@ -86,9 +86,14 @@ def summary(
     compact = bool(found) and not verbose
     lines += [Line("")]
     lines += table(result, failing_only=compact)
-    shown = [a for a in result.advisories if a.notable or not compact]
+    # Compact: the probes' own advisories (window, duplicates, framing, byte forms, timing)
+    # only when notable; the others always (they say what was not assessed, too).
+    shown = [a for a in result.advisories if a.notable or not compact or a.rule not in PROFILE]
     if shown:
-        lines += [Line(""), Line("Advisories (never failures)", "bold")]
+        more = len(result.advisories) - len(shown)
+        plural = "ies" if more > 1 else "y"
+        hidden = f"; {more} more advisor{plural} with --verbose" if more else ""
+        lines += [Line(""), Line(f"Advisories (never failures{hidden})", "bold")]
         for advisory in shown:
             mark = "!" if advisory.notable else "·"
             lines.append(
@@ -97,11 +102,6 @@ def summary(
                     "warn" if advisory.notable else "plain",
                 )
             )
-    if len(shown) < len(result.advisories):
-        more = len(result.advisories) - len(shown)
-        lines.append(
-            Line(f"  · {more} more advisor{'ies' if more > 1 else 'y'} (--verbose)", "dim")
-        )
     lines += _profile(result, compact=compact)
     if verbose and found:
         lines += [Line(""), Line("Every failing request kept, by cause", "bold"), Line(AGES, "dim")]
@@ -141,6 +141,18 @@ def cause_lines(number: int, cause: Cause, *, details: int = 1) -> list[Line]:
         lines.append(Line(f"   reproduce ({cause.example.title}):", "dim"))
         lines.append(Line(f"   {_curl(cause.example)}", "dim"))
     return lines
+
+
+PROFILE: Final = frozenset(
+    {
+        "advisory-replay-window",
+        "advisory-duplicates",
+        "advisory-framing",
+        "advisory-byte-forms",
+        "advisory-timing",
+    }
+)
+"""Advisories of the receiver's profile, left to --verbose in a broken run unless notable."""
 
 
 def _profile(result: Result, *, compact: bool = False) -> list[Line]:

@@ -17,7 +17,7 @@ Every body carries a marker of its own, so no other probe of the run shares its 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -100,11 +100,16 @@ def run(
     operator_name: str,
     headers: Mapping[str, str],
     channel: Channel,
+    *,
+    types: Iterable[str] | None = None,
 ) -> tuple[list[Failure], list[Repeat]]:
-    """Send the retry probes of every type, in order; return their failures and answers."""
+    """Send the retry probes of each type (default: every type), in order; return their
+    failures and answers."""
     pairs = _Pairs(secret, operator_name, headers, channel)
     repeats: list[Repeat] = []
     for t in contract.types.values():
+        if types is not None and t.name not in types:
+            continue
         now = int(time.time())
         body = encode(contract, _marked(contract, t))
         first = Probe(

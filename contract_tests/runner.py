@@ -45,7 +45,7 @@ from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
 from contract_tests.rules import NO_SERVER_ERROR
-from contract_tests.sequenced import SEQUENCED_REQUESTS, Sequenced
+from contract_tests.sequenced import Sequenced
 from contract_tests.signer import Sent, Signer, sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
@@ -246,15 +246,38 @@ class Lane:
         type_name: str,
         title: str,
         origin: str = "battery",
+        now: float | None = None,
+        repeated: bool = False,
+        record: bool = True,
     ) -> Failure | None:
-        """Judge an exchange (under `rule`, or the judge's findings if None); record a failure."""
+        """Judge an exchange (under `rule`, or the judge's findings if None); record a failure.
+
+        `now` is the receiver's clock the timestamp is judged by (default: now), `repeated` says
+        the exact request was sent before; `record=False` returns the failure without keeping
+        it (the caller may reword it, then `keep` it).
+        """
         with self._run.lock:
             failure = self._run.assessor.assess(
-                exchange, intended=rule, type_name=type_name, title=title, origin=origin
+                exchange,
+                intended=rule,
+                type_name=type_name,
+                title=title,
+                origin=origin,
+                now=now,
+                repeated=repeated,
             )
-        if failure is not None:
+        if failure is not None and record:
             self._record.failures.append(failure)
         return failure
+
+    def keep(self, failure: Failure) -> None:
+        """Record a failure `assess(record=False)` returned."""
+        self._record.failures.append(failure)
+
+    @property
+    def heard(self) -> bool:
+        """True once the battery got an answer from a receiver of the contract."""
+        return self._run.heard
 
     def observe(self, tag: str, type_name: str, title: str, status: int | None) -> None:
         """Feed an advisory (see `contract_tests.advisories`) with what the receiver answered."""
@@ -307,7 +330,7 @@ class _Run:
             self.assessor,
             sender,
             sender.tls if sender.tls is not None else False,
-            settings.request_timeout,
+            settings,
         )
         """The order-dependent probes (retries, replay window, framings), timings, field map."""
         self.observations: list[Observation] = []
@@ -331,6 +354,8 @@ class _Run:
         items: list[Item] = [
             item for item in battery(self.contract, self.settings.secret) if self._wanted(item)
         ]
+        if self.settings.only is None:  # retries, the replay window, framings: a lane each
+            items += self.sequenced.tasks()
         records = [_Record() for _ in items]
         drawn = _Record()
         generating = self.settings.max_examples > 0 and self.settings.only is None
@@ -363,8 +388,6 @@ class _Run:
                         "the generated cases were not sent: every answer to the battery was a "
                         "redirect, 404 or 405 (no receiver of the contract answered at this URL)"
                     )
-            if self.heard and self.settings.only is None:
-                self.sequences()
         finally:
             for record in (*records, drawn):
                 self.result.failures += record.failures
@@ -378,21 +401,6 @@ class _Run:
             return False
         rule, type_name = self.settings.only
         return rule in (item.rule, NO_SERVER_ERROR) and type_name in (None, item.type)
-
-    def sequences(self) -> None:
-        """The order-dependent probes: retries, the replay window, framings (sent in order)."""
-        settings = self.settings
-        if settings.only is not None:  # --only: the battery's probes of one rule, nothing else
-            return
-        self.progress.phase("retries, replay window, framings", SEQUENCED_REQUESTS)
-        self.sequenced.run(
-            settings.secret,
-            settings.operator_name,
-            settings.headers,
-            settings.require_replay_protection,
-            self.result,
-            self._advance,
-        )
 
     def _pool(
         self,

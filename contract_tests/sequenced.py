@@ -1,21 +1,25 @@
 """The run's part for order-dependent probes, and what it gathers from every answer.
 
-`Sequenced` is the `Channel` the retries, the replay window search and the framings send
-through, one request after the other; it also keeps the answer times of every request and the
-field map's observations, and at the end puts them, with their advisories, into the result.
+`Sequenced` makes the run's order-dependent tasks (each type's retries, the replay window
+search, each type's framings), each run by one worker on one lane (`runner.Sequence`), in order,
+meanwhile the rest of the battery goes out on the other lanes. It also keeps the answer times of
+every request and the field map's observations, and at the end puts them, with their
+advisories, into the result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import ssl
+import threading
 import time
-from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from contract_tests import fieldmap, forms, framings, retries, timing, window
 from contract_tests.advisories import Observation
 from contract_tests.channel import Sent
-from contract_tests.exchange import RATE_LIMIT_RETRIES, Exchange, Sender
+from contract_tests.exchange import RATE_LIMIT_RETRIES, Exchange, Sender, Stopped
 from contract_tests.exchange import _retry_after as retry_after
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
@@ -25,8 +29,8 @@ from sms_hook.delivery import SignedRequest
 from sms_hook.judge import Expect
 from sms_hook.judge.framing import BY_NAME
 
-SEQUENCED_REQUESTS = 70
-"""About how many requests the order-dependent probes send (for the progress bar)."""
+if TYPE_CHECKING:
+    from contract_tests.runner import Lane, Settings
 
 
 class FieldRecorder:
@@ -44,7 +48,7 @@ class FieldRecorder:
 
 
 class Sequenced:
-    """Sends order-dependent probes in order, and gathers timings and the field map."""
+    """Makes the order-dependent tasks, and gathers timings and the field map of every answer."""
 
     def __init__(
         self,
@@ -52,18 +56,18 @@ class Sequenced:
         assessor: Assessor,
         sender: Sender,
         tls: bool | ssl.SSLContext,
-        timeout: float,
+        settings: Settings,
     ) -> None:
         self.contract = contract
         self.assessor = assessor
         self.sender = sender
         self.tls = tls
-        self.timeout = timeout
+        self.settings = settings
         self.timings = timing.Timings()
         self.fields = FieldRecorder()
         self.requests = 0
         """Requests sent on connections of their own (framings); the rest go through `sender`."""
-        self._advance: Callable[[], None] = lambda: None
+        self._lock = threading.Lock()
         self._window: window.Window | None = None
         self._repeats: list[retries.Repeat] = []
         self._h2c: dict[str, set[int | None]] = {}
@@ -73,7 +77,102 @@ class Sequenced:
         valid = seconds > timing.SLOW and (
             expectation(self.assessor.judge, request)[0] is Expect.ACCEPT
         )
-        self.timings.record(type_name, title, seconds, valid=valid)
+        with self._lock:
+            self.timings.record(type_name, title, seconds, valid=valid)
+
+    def tasks(self) -> list[_Task]:
+        """One task per lane: each type's retries, the window search, each type's framings."""
+        names = list(self.contract.types)
+        return [
+            *(_Task(self, "retries", name) for name in names),
+            _Task(self, "window", names[0]),
+            *(_Task(self, "framings", name) for name in names),
+        ]
+
+    def framed(self, request: SignedRequest, framing: str) -> Exchange:
+        """Send on a connection of its own; a gateway's 429 is waited out as `Sender` does."""
+        for _ in range(RATE_LIMIT_RETRIES + 1):
+            with self._lock:
+                self.requests += 1
+            try:
+                exchange = framings.send(
+                    self.sender.url,
+                    request,
+                    framing,
+                    timeout=self.settings.request_timeout,
+                    tls=self.tls,
+                )
+            except framings.Refused as exc:
+                # The battery was answered, so the receiver went away meanwhile (an earlier
+                # request brought it down): the run stops, as `Sender` stops it.
+                reason = f"the receiver stopped accepting connections ({exc})"
+                raise Stopped(reason) from exc
+            if exchange.answer is None or exchange.answer.status != 429:
+                break
+            with self._lock:
+                self.sender.rate_limited += 1
+            time.sleep(retry_after(exchange.answer.headers.get("retry-after")))
+        return exchange
+
+    def run_task(self, kind: str, type_name: str, lane: Lane) -> None:
+        """Send one task's probes in order on `lane`; keep their failures and answers."""
+        if not lane.heard:  # no receiver of the contract answered the battery: nothing to learn
+            return
+        s = self.settings
+        channel = _LaneChannel(self, lane)
+        args = (self.contract, s.secret, s.operator_name, s.headers, channel)
+        if kind == "retries":
+            failures, repeats = retries.run(*args, types=[type_name])
+            with self._lock:
+                self._repeats += repeats
+        elif kind == "window":
+            self._window, failures = window.measure(*args, required=s.require_replay_protection)
+        else:
+            failures, h2c = framings.run(*args, types=[type_name])
+            with self._lock:
+                self._h2c.update(h2c)
+        for failure in failures:
+            lane.keep(failure)
+
+    def finish(self, result: Result, observations: list[Observation]) -> None:
+        """Put the field map, timings, window and their advisories into the result."""
+        order = {t.name: list(t.field_names) for t in self.contract.types.values()}
+        result.field_map = fieldmap.build(self.fields.seen, order)
+        result.timing = self.timings.summaries()
+        names = list(self.contract.types)
+        repeats = sorted(self._repeats, key=lambda r: names.index(r.type))
+        found = [
+            forms.advise(
+                (o.tag, o.type, o.status) for o in observations if o.tag.startswith("form:")
+            ),
+            retries.advise(repeats),
+            framings.advise(self._h2c),
+            self.timings.advisory(),
+        ]
+        if self._window is not None:
+            result.replay_window = self._window.describe()
+            found.insert(0, window.advise(self._window))
+        result.advisories += [a for a in found if a is not None]
+
+
+@dataclass(slots=True)  # not frozen: `runner.Sequence` declares a plain `type` attribute
+class _Task:
+    """One order-dependent group of probes, run on one lane (a `runner.Sequence`)."""
+
+    owner: Sequenced
+    kind: str
+    type: str
+
+    def run(self, lane: Lane) -> None:
+        self.owner.run_task(self.kind, self.type, lane)
+
+
+class _LaneChannel:
+    """The `Channel` a task sends through: the lane's connection, or a framed one of its own."""
+
+    def __init__(self, owner: Sequenced, lane: Lane) -> None:
+        self.owner = owner
+        self.lane = lane
 
     def send(
         self,
@@ -86,75 +185,26 @@ class Sequenced:
         repeated: bool = False,
         framing: str | None = None,
     ) -> Sent:
-        started = time.perf_counter()
-        exchange = self.sender.send(request) if framing is None else self._framed(request, framing)
-        self.timed(exchange.request, type_name, title, time.perf_counter() - started)
-        self._advance()
+        if framing is None:
+            exchange = self.lane.send(request, type_name=type_name, title=title)
+        else:
+            started = time.perf_counter()
+            exchange = self.owner.framed(request, framing)
+            self.owner.timed(exchange.request, type_name, title, time.perf_counter() - started)
         if framing == "h2c-upgrade" and (exchange.error or "").startswith("switched protocols"):
             return Sent(exchange, None)  # the server speaks HTTP/2 now: nothing to judge here
-        failure = self.assessor.assess(
+        failure = self.lane.assess(
             exchange,
-            intended=rule,
+            rule=rule,
             type_name=type_name,
             title=title,
-            origin="battery",
             now=now,
             repeated=repeated,
+            record=False,
         )
         if failure is not None and framing is not None:
-            flag = framings.curl_flag(BY_NAME[framing])
-            failure = _with_curl(failure, flag)
+            failure = _with_curl(failure, framings.curl_flag(BY_NAME[framing]))
         return Sent(exchange, failure)
-
-    def _framed(self, request: SignedRequest, framing: str) -> Exchange:
-        """Send on a connection of its own; a gateway's 429 is waited out as `Sender` does."""
-        for _ in range(RATE_LIMIT_RETRIES + 1):
-            self.requests += 1
-            exchange = framings.send(
-                self.sender.url, request, framing, timeout=self.timeout, tls=self.tls
-            )
-            if exchange.answer is None or exchange.answer.status != 429:
-                break
-            self.sender.rate_limited += 1
-            time.sleep(retry_after(exchange.answer.headers.get("retry-after")))
-        return exchange
-
-    def run(
-        self,
-        secret: str,
-        operator_name: str,
-        headers: Mapping[str, str],
-        required: int | None,
-        result: Result,
-        advance: Callable[[], None],
-    ) -> None:
-        """Send the retries, the replay window search and the framings; keep their failures."""
-        self._advance = advance
-        args = (self.contract, secret, operator_name, headers, self)
-        failures, self._repeats = retries.run(*args)
-        result.failures += failures
-        self._window, failures = window.measure(*args, required=required)
-        result.failures += failures
-        failures, self._h2c = framings.run(*args)
-        result.failures += failures
-
-    def finish(self, result: Result, observations: list[Observation]) -> None:
-        """Put the field map, timings, window and their advisories into the result."""
-        order = {t.name: list(t.field_names) for t in self.contract.types.values()}
-        result.field_map = fieldmap.build(self.fields.seen, order)
-        result.timing = self.timings.summaries()
-        found = [
-            forms.advise(
-                (o.tag, o.type, o.status) for o in observations if o.tag.startswith("form:")
-            ),
-            retries.advise(self._repeats),
-            framings.advise(self._h2c),
-            self.timings.advisory(),
-        ]
-        if self._window is not None:
-            result.replay_window = self._window.describe()
-            found.insert(0, window.advise(self._window))
-        result.advisories += [a for a in found if a is not None]
 
 
 def _with_curl(failure: Failure, flag: str) -> Failure:

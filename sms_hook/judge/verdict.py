@@ -76,15 +76,9 @@ class Judgement:
 
 
 def show(value: Any, limit: int = 60) -> str:
-    """Render a JSON value as a sender wrote it, shortened for messages.
-
-    Non-ASCII is written as itself, except lone surrogates, which no terminal or UTF-8 file can
-    carry: they are written as their JSON escape.
-    """
+    """Render a JSON value as a sender wrote it, shortened for messages."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=True)
     except (TypeError, ValueError):
         text = repr(value)
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        text = "".join(f"\\u{ord(c):04x}" if "\ud800" <= c <= "\udfff" else c for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -25,6 +25,12 @@ class _WrongAnswer(Defective):
             "accept-safe-integers",
             "accept-header-case",
             "open-policy",
+            "accept-framings",
+            "accept-hostile-text",
+            "open-control-strings",
+            "retry-exact-replay",
+            "retry-redelivery",
+            "retry-resettlement",
         }
     )
 
@@ -71,6 +77,7 @@ class AsciiOnly(Defective):
 
     name = "rejects_non_ascii"
     rule = "accept-non-ascii"
+    also = frozenset({"accept-hostile-text"})  # emoji, right-to-left marks, other scripts
 
     def decode(self, body: bytes) -> str:
         try:
