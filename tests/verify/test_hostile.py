@@ -26,7 +26,7 @@ ENV = {"SMS_HOOK_SECRET": SECRET}
     [
         # the drip never finishes an answer: three deadlines in a row end the run
         ("drip", ["--request-timeout", "3"], "3 requests in a row got no answer within 3 s"),
-        ("huge", [], "longer than 1024 KiB"),
+        ("huge", ["--verbose"], "longer than 1024 KiB"),
         ("redirect", [], "the generated cases were not sent: every answer to the battery"),
         ("reset", [], "no request was answered"),
     ],
