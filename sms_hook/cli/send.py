@@ -111,7 +111,7 @@ def send(
         tls.verify_mode = ssl.CERT_NONE
     try:
         with wire.Connection(url, tls=tls) as connection:
-            answer = delivery.post(connection, request, timeout)
+            answer = delivery.send(connection, request, timeout)
     except ExchangeFailed as exc:
         raise ContractBroken(str(exc)) from exc
     _show(answer)
