@@ -40,27 +40,27 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any, Protocol
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 from contract_tests import generated
 from contract_tests.advisories import Observation, advise
 from contract_tests.battery import battery
-from contract_tests.exchange import Sender, Stopped, Unsendable
+from contract_tests.cases import Cases
+from contract_tests.exchange import Sender, Stopped
 from contract_tests.lane import InOrder, Lane, Record, Sequence
 from contract_tests.probe import Probe
-from contract_tests.result import Failure, Result
+from contract_tests.result import Result
 from contract_tests.settings import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_EXAMPLES,
     MAX_CONCURRENCY,
     Settings,
 )
-from contract_tests.signer import Sent, Signer, sendable, token
+from contract_tests.signer import sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
-from sms_hook.delivery import SignedRequest
 from sms_hook.errors import SmsHookError
 from sms_hook.judge import Judge
 from sms_hook.wire import mask
@@ -192,7 +192,7 @@ class _Run:
         """True once a battery probe got an answer that is not a redirect, 404 or 405: a
         receiver of the contract is there (else the generated cases would learn nothing)."""
 
-    def _advance(self) -> None:
+    def advance(self) -> None:
         with self.lock:
             self.progress.advance()
 
@@ -218,7 +218,7 @@ class _Run:
                 lane.probe(probe)
             else:
                 probe.run(lane)
-            self._advance()
+            self.advance()
 
         try:
             if items:
@@ -228,7 +228,7 @@ class _Run:
             # a deep-nesting probe at its recursion limit cannot afford that hook running.
             self._pool(item, range(1, len(items)))
             if self.heard:
-                self._pool(item, (), lambda pool: self.generate(streams, started, drawn, pool))
+                self._pool(item, (), lambda pool: Cases(self).run(streams, started, drawn, pool))
             elif streams and self.sender.answered:
                 self.result.left_out = (
                     "the generated cases were not sent: every answer to the battery was a "
@@ -270,128 +270,3 @@ class _Run:
         for error in errors:
             if error is not None:
                 raise error
-
-    def generate(
-        self,
-        streams: list[generated.Stream],
-        started: float,
-        record: Record,
-        pool: ThreadPoolExecutor | None,
-    ) -> None:
-        """Draw, send and judge the generated cases, stream after stream.
-
-        Hypothesis draws cases one at a time, and schemathesis's strategies are not thread-safe
-        (drawn from several threads at once they fail hypothesis's consistency checks): the
-        streams are explored one after the other, here. With a pool, every stream is first
-        drawn here without sending anything (a run in which every case passes), and the pool
-        sends those cases meanwhile, each signed when it goes out. A stream whose cases all
-        passed is done; one with a failure is explored again: the same seed draws the same
-        cases, finds their verdicts ready, and sends only what the failure's shrinking asks for.
-        """
-        budget = self.settings.max_time
-        deadline = None if budget is None else started + budget
-        signer = Signer(
-            self.contract,
-            self.settings.secret,
-            self.settings.operator_name,
-            dict(self.settings.headers),
-        )
-        sent: dict[Sent, Failure | None] = {}
-        attempt = self._attempt(Lane(self, record), deadline)
-        ahead = self._ahead(streams, signer, attempt, pool) if pool is not None else {}
-        left_out: list[str] = []
-        for stream in streams:
-            if deadline is not None and time.perf_counter() >= deadline:
-                left_out.append(f"{stream.type} {stream.label}")
-                continue
-            prefetched, futures = ahead.get(stream, ({}, []))
-            wait(futures)
-            if futures and len(prefetched) == len(futures) and not any(prefetched.values()):
-                # Every case drawn passed: exploring again would draw them again (same seed,
-                # same outcomes), find nothing, and cost the drawing a second time.
-                sent.update(prefetched)
-                for _ in futures:
-                    self._advance()
-                continue
-            try:
-                record.failures += self._explore(
-                    stream, signer, attempt, sent=sent, on_case=self._advance, prefetched=prefetched
-                )
-            except _OutOfTime:
-                left_out.append(f"{stream.type} {stream.label} (in part)")
-        if left_out:
-            self.result.left_out = (
-                f"--max-time {budget:g} s was spent before every generated case was sent; "
-                f"left out: {', '.join(left_out)}"
-            )
-
-    def _explore(
-        self, stream: generated.Stream, signer: Signer, attempt: generated.Attempt, **options: Any
-    ) -> list[Failure]:
-        return generated.explore(
-            self.contract,
-            stream,
-            signer,
-            attempt,
-            seed_value=self.seed,
-            max_examples=self.settings.max_examples,
-            **options,
-        )
-
-    def _ahead(
-        self,
-        streams: list[generated.Stream],
-        signer: Signer,
-        attempt: generated.Attempt,
-        pool: ThreadPoolExecutor,
-    ) -> dict[generated.Stream, tuple[dict[Sent, Failure | None], list[Future[None]]]]:
-        """Draw every stream's cases (sending none) and have the pool send each new one once."""
-        drawn_before: dict[Sent, Failure | None] = {}  # across streams: a request goes once
-        ahead: dict[generated.Stream, tuple[dict[Sent, Failure | None], list[Future[None]]]] = {}
-        for stream in streams:
-            drawn: list[tuple[Any, Sent]] = []
-            self._explore(stream, signer, attempt, sent=drawn_before, drawn=drawn)
-            verdicts: dict[Sent, Failure | None] = {}
-
-            futures = [
-                pool.submit(self._send_ahead, signer, attempt, stream, case, verdicts)
-                for case, _ in drawn
-            ]
-            ahead[stream] = (verdicts, futures)
-        return ahead
-
-    @staticmethod
-    def _send_ahead(
-        signer: Signer,
-        attempt: generated.Attempt,
-        stream: generated.Stream,
-        case: Any,
-        into: dict[Sent, Failure | None],
-    ) -> None:
-        signed = signer.signed(case, int(time.time()))  # signed as it goes out
-        if signed is None:
-            return
-        request, key = signed
-        try:
-            into[key] = attempt(request, stream)
-        except (Unsendable, Stopped):  # the exploration meets it again, and says so
-            return
-
-    def _attempt(
-        self, lane: Lane, deadline: float | None
-    ) -> Callable[[SignedRequest, generated.Stream], Failure | None]:
-        def attempt(request: SignedRequest, stream: generated.Stream) -> Failure | None:
-            if deadline is not None and time.perf_counter() >= deadline:
-                raise _OutOfTime("the --max-time budget is spent")
-            title = f"generated by schemathesis ({stream.label})"
-            exchange = lane.send(request, type_name=stream.type, title=title, origin="generated")
-            with self.lock:
-                return self.assessor.assess(
-                    exchange, intended=None, type_name=stream.type, title=title, origin="generated"
-                )
-
-        return attempt
-
-
-class _OutOfTime(Stopped):
-    """The run's --max-time budget is spent: the generated case is not sent."""
