@@ -1,12 +1,13 @@
-"""Measure `sms-hook mock` under load, next to a minimal baseline receiver measured in the same run.
+"""Measure `sms-hook mock` under load, next to Prism and a minimal baseline in the same run.
 
     python bench/mock_throughput.py [--duration 10] [--connections 32] [--tool wrk|python]
+        [--targets baseline,prism,h11,mock]
 
-Both servers run in their own process on 127.0.0.1 and a free port, one worker each (the mock
-with `--workers N` if asked), with the signature check on (timestamp tolerance 300 s unless
-`--tolerance` says otherwise) and, for the mock, the journal on (a SQLite file in a temporary
-folder). The load is one signed `bet_result`, signed just before each phase (warm-up, then the
-measured run), sent over keep-alive connections with one request in flight each.
+Each server (see `targets.py`) runs in its own process on 127.0.0.1 and a free port, one worker
+each (the mock with `--workers N` if asked), with the signature check on (timestamp tolerance
+300 s unless `--tolerance` says otherwise) and, for the mock, the journal on (a SQLite file in a
+temporary folder). The load is one signed `bet_result`, signed just before each phase (warm-up,
+then the measured run), sent over keep-alive connections with one request in flight each.
 
 A run is only valid if every answer was a 200 and the mock's journal holds exactly one accepted
 row per 200 (wrk may leave up to one request per connection unanswered when it stops); otherwise
@@ -20,6 +21,7 @@ import argparse
 import contextlib
 import json
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ import cpu
 import httpx
 import loadgen
 import servers
+import targets
 import wrk
 from result import LoadResult
 
@@ -39,15 +42,15 @@ from sms_hook import contract as contract_module
 from sms_hook import delivery
 from sms_hook.contract import Contract
 
-TARGET_RATE: Final = 4000.0
-TARGET_P99_MS: Final = 25.0
+TARGET_TIMES_PRISM: Final = 2.0
+TARGET_P99_MS: Final = 10.0
+STRETCH_OF_BASELINE: Final = 0.5
 NOTIFICATION_TYPE: Final = "bet_result"
 BENCH_SECRET: Final = "bench-secret-not-the-test-key"  # a throwaway key, not the test key
 MAX_DURATION: Final = 240.0
 SETTLE_SECONDS: Final = 0.2
 BUSY_MACHINE_CORES: Final = 0.25
 """Other processes using more CPU than this during a run make its numbers unreliable."""
-HERE: Final = Path(__file__).resolve().parent
 
 
 @dataclass(slots=True)
@@ -111,12 +114,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the mock")
-    parser.add_argument("--targets", choices=["both", "baseline", "mock"], default="both")
     parser.add_argument(
-        "--http-parser",
-        choices=["h11", "httptools"],
-        default=None,
-        help="the mock's --http-parser (default: the mock's default, h11)",
+        "--targets",
+        default=",".join(targets.DEFAULT),
+        help=f"comma-separated, in the order to run, from: {', '.join(targets.NAMES)}",
     )
     parser.add_argument(
         "--tolerance",
@@ -140,24 +141,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--connections: {args.connections} is not in [1, 1024]")
     if args.tolerance is not None and args.tolerance < 0:
         parser.error(f"--tolerance: {args.tolerance} is negative (0 turns the check off)")
+    args.targets = [name.strip() for name in args.targets.split(",") if name.strip()]
+    unknown = sorted(set(args.targets) - set(targets.NAMES))
+    if unknown or not args.targets:
+        parser.error(f"--targets: {', '.join(unknown) or 'none'}; choose from {targets.NAMES}")
     if args.tool == "auto":
         args.tool = "wrk" if wrk.available() else "python"
     elif args.tool == "wrk" and not wrk.available():
         parser.error("--tool wrk: wrk is not installed (apt-get install -y wrk)")
     return args
-
-
-def _mock_available() -> bool:
-    from sms_hook.cli import cli
-
-    return "mock" in cli.commands
-
-
-def _sms_hook_command() -> list[str]:
-    script = Path(sys.executable).with_name("sms-hook")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "from sms_hook.cli import main; main()"]
 
 
 class Bench:
@@ -213,18 +205,11 @@ class Bench:
                 f"{NOTIFICATION_TYPE}: {answer.text[:500]}"
             )
 
-    def measure(
-        self,
-        name: str,
-        command: list[str],
-        ready_path: str,
-        env: dict[str, str],
-        journal: Path | None,
-    ) -> Measurement:
-        port = int(command[command.index("--port") + 1])
+    def measure(self, t: targets.Target) -> Measurement:
+        name, command, port, journal = t.name, t.command, t.port, t.journal
         log = self.scratch / f"{name}.log"
         with servers.started(
-            name, command, port=port, ready_path=ready_path, log=log, env=env
+            name, command, port=port, ready_path=t.ready_path, log=log, env=t.env
         ) as s:
             self.check_one(s)
             if self.args.warmup:
@@ -249,26 +234,17 @@ class Bench:
             measurement.journal_rows_not_200 = after[1] - before[1]
         return measurement
 
-    def baseline(self) -> Measurement:
-        port = servers.free_port()
-        command = [sys.executable, str(HERE / "baseline.py"), "--port", str(port)]
-        command += ["--tolerance", str(self.tolerance)]
-        env = {"SMS_HOOK_SECRET": BENCH_SECRET}
-        return self.measure("baseline", command, "/health", env, None)
-
-    def mock(self) -> Measurement:
-        port = servers.free_port()
-        journal = self.scratch / "journal.db"
-        command = [*_sms_hook_command(), "mock", "--host", "127.0.0.1", "--port", str(port)]
-        command += ["--journal", str(journal)]
-        if self.args.tolerance is not None:
-            command += ["--tolerance", str(self.args.tolerance)]
-        if self.args.workers != 1:
-            command += ["--workers", str(self.args.workers)]
-        if self.args.http_parser is not None:
-            command += ["--http-parser", self.args.http_parser]
-        env = {"SMS_HOOK_SECRET": BENCH_SECRET}
-        return self.measure("mock", command, "/__admin/health", env, journal)
+    def run(self, name: str) -> Measurement:
+        extra = ["--workers", str(self.args.workers)] if self.args.workers != 1 else []
+        t = targets.target(
+            name,
+            servers.free_port(),
+            self.scratch,
+            secret=BENCH_SECRET,
+            tolerance=self.args.tolerance,
+            extra=extra,
+        )
+        return self.measure(t)
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -364,14 +340,17 @@ def report(
         + (f"; busy during {', '.join(crowded)}: those numbers are low" if crowded else "")
     )
     note("")
-    if "baseline" in by_name and "mock" in by_name:
-        base, mock = by_name["baseline"].result, by_name["mock"].result
-        ratio = mock.rate / base.rate if base.rate else 0.0
-        data["ratio"] = ratio
-        p99 = f", p99 ×{mock.p99_ms / base.p99_ms:.1f}" if base.p99_ms else ""
-        note(f"ratio mock/baseline: {ratio:.2f} (requests/s){p99}")
-    else:
-        note("ratio mock/baseline: n/a (only one target was measured)")
+    for reference in ("baseline", "prism"):
+        if reference not in by_name or not by_name[reference].result.rate:
+            continue
+        base = by_name[reference].result
+        ratios = {m.name: m.result.rate / base.rate for m in measurements if m.name != reference}
+        data[f"ratio_to_{reference}"] = ratios
+        shown = ", ".join(f"{name} {ratio:.2f}" for name, ratio in ratios.items())
+        note(f"req/s relative to {reference} (same run): {shown}")
+    if "mock" in by_name and "baseline" in by_name:
+        data["ratio"] = data["ratio_to_baseline"]["mock"]
+        note(f"ratio mock/baseline: {data['ratio']:.2f} (requests/s)")
     for m in measurements:
         r = m.result
         busy = r.client_cpu_seconds / r.seconds if r.seconds else 0.0
@@ -392,19 +371,30 @@ def report(
             )
         r = m.result
         scope = "single worker" if args.workers == 1 else f"{args.workers} workers"
-        rate_ok = r.rate >= TARGET_RATE
         p99_ok = r.p99_ms < TARGET_P99_MS
+        prism = by_name.get("prism")
+        times = r.rate / prism.result.rate if prism and prism.result.rate else None
+        rate_ok = times is not None and times >= TARGET_TIMES_PRISM
         verdict = "MET" if rate_ok and p99_ok else "NOT MET"
+        if times is None:
+            verdict += " (Prism was not measured in this run)"
         if args.workers != 1:
             verdict += " (the issue's target is for a single worker)"
         if (m.other_cores or 0.0) > BUSY_MACHINE_CORES:
             verdict += " (other processes were busy: measure again on an idle machine)"
+        shown = "n/a" if times is None else f"{times:.2f}×"
         note(
-            f"issue targets ({scope}, signature check + journal on): "
-            f"≥ {TARGET_RATE:,.0f} req/s {'yes' if rate_ok else 'no'} ({r.rate:,.0f}); "
+            f"issue targets ({scope}, signature check + validation + journal on): "
+            f"≥ {TARGET_TIMES_PRISM:g}× Prism's req/s {'yes' if rate_ok else 'no'} ({shown}); "
             f"p99 < {TARGET_P99_MS:g} ms {'yes' if p99_ok else 'no'} ({r.p99_ms:.2f} ms) "
             f"-> {verdict}"
         )
+        if "baseline" in by_name and by_name["baseline"].result.rate:
+            share = r.rate / by_name["baseline"].result.rate
+            note(
+                f"stretch: ≥ {STRETCH_OF_BASELINE:g}× the baseline's req/s "
+                f"{'yes' if share >= STRETCH_OF_BASELINE else 'no'} ({share:.2f}×)"
+            )
         data["targets_met"] = rate_ok and p99_ok and args.workers == 1
     return data
 
@@ -416,10 +406,19 @@ def main(argv: list[str] | None = None) -> int:
     def note(line: str) -> None:
         print(line, flush=True)
 
-    names = ["baseline", "mock"] if args.targets == "both" else [args.targets]
-    if "mock" in names and not _mock_available():
-        note("mock: not measured (this sms-hook has no `mock` command yet)")
-        names.remove("mock")
+    names: list[str] = []
+    for name in args.targets:
+        why = targets.unavailable(name)
+        if why is not None:
+            note(f"{name}: not measured ({why})")
+            continue
+        if name == "prism":
+            try:
+                targets.install_prism(note)
+            except (OSError, subprocess.SubprocessError) as exc:
+                note(f"prism: not measured (npm install failed: {exc})")
+                continue
+        names.append(name)
     if not names:
         return 1
     problems: list[str] = []
@@ -434,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name in names:
             try:
-                m = bench.baseline() if name == "baseline" else bench.mock()
+                m = bench.run(name)
             except (RuntimeError, OSError, httpx.HTTPError, sqlite3.Error) as exc:
                 problems.append(f"{name}: {exc}")
                 continue

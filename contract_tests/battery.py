@@ -13,14 +13,12 @@ import json
 from collections.abc import Iterator
 from typing import Final
 
-from contract_tests import rejections
+from contract_tests import forms, hostile, rejections
 from contract_tests.probe import Probe, Send
-from contract_tests.samples import edited, encode, enums, free_strings, integers
+from contract_tests.samples import NON_ASCII, edited, encode, enums, free_strings, integers
 from sms_hook.contract import Contract, NotificationType
 from sms_hook.judge import SAFE_INTEGER
 
-NON_ASCII: Final = ("Ĉiŭ-ñandú-Ωμέγα-ção", "票据-テスト-тест-مرحبا-🎲🏆")
-"""Text for string values: Latin, Greek, CJK, Cyrillic, Arabic and astral characters, no spaces."""
 SAFE_INTEGERS: Final = (SAFE_INTEGER, -SAFE_INTEGER, 2**32 + 1, 0)
 UNSAFE_INTEGERS: Final = (SAFE_INTEGER + 1, -(SAFE_INTEGER + 1), 2**64)
 STALE: Final = 86_400
@@ -37,6 +35,11 @@ def battery(contract: Contract, secret: str) -> list[Probe]:
         probes += rejections.signatures(contract, t, secret)
         probes += _open(contract, t)
         probes += _advisory(contract, t)
+        probes += hostile.strings(contract, t)
+        probes += hostile.nan_anywhere(contract, t)
+        probes += hostile.extremes(contract, t)
+        probes += hostile.plausible_enums(contract, t)
+        probes += forms.probes(contract, t)
     probes += rejections.typeless(contract)
     return probes
 
@@ -47,13 +50,7 @@ def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
     free = free_strings(t)
 
     def numbered(n: int) -> bytes:
-        """The example with its first free text field numbered: a body (and so a signature) of
-        its own, so that a receiver that refuses a repeated signature (replay protection by
-        nonce) is never sent the same valid request twice."""
-        if not free:
-            return body
-        name = free[0].name
-        return encode(contract, edited(contract, t, **{name: f"{example['data'][name]}{n}"}))
+        return _numbered(contract, t, n)
 
     yield Probe("accept-valid", t.name, "the contract's example", body)
     listed = enums(t)
@@ -87,7 +84,8 @@ def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
             " \r\n" + tabbed.replace("\n", "\r\n") + "\r\n",
         ),
     ):
-        yield Probe("accept-whitespace", t.name, title, text.encode())
+        form = "form:whitespace" if title.startswith("tabs") else None
+        yield Probe("accept-whitespace", t.name, title, text.encode(), advisory=form)
 
     for text in NON_ASCII if free else ():
         yield Probe(
@@ -103,6 +101,7 @@ def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
             t.name,
             f"{f.name} = {value}",
             encode(contract, edited(contract, t, **{f.name: value})),
+            case=(f.name, "integers"),
         )
 
     yield Probe(
@@ -111,6 +110,18 @@ def _accept(contract: Contract, t: NotificationType) -> Iterator[Probe]:
     yield Probe(
         "accept-header-case", t.name, "header names in UPPER CASE", numbered(6), Send(case="upper")
     )
+
+
+def _numbered(contract: Contract, t: NotificationType, n: int) -> bytes:
+    """The example with its first free text field numbered: a body (and so a signature) of its
+    own, so that a receiver that refuses a repeated signature (replay protection by nonce) is
+    never sent the same (timestamp, signature) pair twice, even within one second."""
+    example = contract.example(t.name)
+    free = free_strings(t)
+    if not free:
+        return encode(contract, example)
+    name = free[0].name
+    return encode(contract, edited(contract, t, **{name: f"{example['data'][name]}{n}"}))
 
 
 def _open(contract: Contract, t: NotificationType) -> Iterator[Probe]:
@@ -144,11 +155,19 @@ def _open(contract: Contract, t: NotificationType) -> Iterator[Probe]:
     yield Probe(
         rule, t.name, "an extra top-level field", encode(contract, {**example, "id": "evt_0001"})
     )
-    yield Probe(rule, t.name, "operator-name missing", body, Send(omit=("operator-name",)))
-    yield Probe(rule, t.name, "operator-name empty", body, Send(empty=("operator-name",)))
-    yield Probe(rule, t.name, "Content-Type missing", body, Send(content_type=None))
-    yield Probe(rule, t.name, "Content-Type text/plain", body, Send(content_type="text/plain"))
-    yield Probe(rule, t.name, "signature in upper-case hex", body, Send(signature=str.upper))
+    # The signature covers neither operator-name nor Content-Type: each of these gets a body of
+    # its own, or it would repeat the (timestamp, signature) pair of "the contract's example".
+    for n, (title, how) in enumerate(
+        (
+            ("operator-name missing", Send(omit=("operator-name",))),
+            ("operator-name empty", Send(empty=("operator-name",))),
+            ("Content-Type missing", Send(content_type=None)),
+            ("Content-Type text/plain", Send(content_type="text/plain")),
+            ("signature in upper-case hex", Send(signature=str.upper)),
+        ),
+        start=11,
+    ):
+        yield Probe(rule, t.name, title, _numbered(contract, t, n), how)
     inner = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     yield Probe(
         rule, t.name, "data before type", raw(f'{{"data":{inner},"type":{json.dumps(t.name)}}}')
@@ -161,6 +180,7 @@ def _open(contract: Contract, t: NotificationType) -> Iterator[Probe]:
             t.name,
             "data fields in reverse order",
             raw(f'{{"type":{json.dumps(t.name)},"data":{flipped}}}'),
+            advisory="form:order",
         )
     first, value = next(iter(data.items()))
     pair = f"{json.dumps(first)}:{json.dumps(value, ensure_ascii=False)}"
@@ -183,6 +203,7 @@ def _open(contract: Contract, t: NotificationType) -> Iterator[Probe]:
                 t.name,
                 f"{f.name} = {number} (beyond ±(2^53−1))",
                 encode(contract, edited(contract, t, **{f.name: number})),
+                case=(f.name, "integers"),
             )
         whole = float(data[f.name])
         yield Probe(

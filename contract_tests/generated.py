@@ -1,7 +1,7 @@
 """Generated cases: schemathesis draws requests from the OpenAPI document, sms-hook signs them.
 
 For each notification type, three streams are drawn with hypothesis from a per-type copy of the
-document (so the discriminator is honoured): valid notifications with exactly the documented
+document (its body is that type's `oneOf` variant): valid notifications with exactly the documented
 fields, valid ones with extra fields, and negative cases (schemathesis's mutations of headers
 and body). Each case is made into the exact request that goes out by `contract_tests.signer`.
 
@@ -67,8 +67,7 @@ def document_for(contract: Contract, stream: Stream) -> dict[str, Any]:
     content = operation["requestBody"]["content"][contract.media_type]
     content.pop("examples", None)  # they cover every type; this copy describes one
     schemas = document["components"]["schemas"]
-    root = _component(schemas, content["schema"])
-    ref = root["discriminator"]["mapping"][stream.type]
+    ref = contract.types[stream.type].schema_ref
     content["schema"] = {"$ref": ref}
     if stream.closed:
         variant = _component(schemas, {"$ref": ref})

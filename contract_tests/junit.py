@@ -1,4 +1,8 @@
-"""JUnit XML for CI: one test case per rule × notification type, failing with its failures."""
+"""JUnit XML for CI: one test case per rule × notification type, failing with its failures.
+
+A case's message counts every failing request of its cell, as the terminal table and the JSON
+report do; its text holds the failures kept (the battery's, the smallest generated ones).
+"""
 
 from __future__ import annotations
 
@@ -41,11 +45,13 @@ def document(result: Result) -> ET.Element:
         found = result.failures_in(rule, type_name)
         if found:
             first = found[0]
+            count = result.failing(rule, type_name)
+            total = max(result.checked[(rule, type_name)], count)
             element = ET.SubElement(
                 case,
                 "failure",
                 type=rule,
-                message=f"{len(found)} failing: {first.title}: {'; '.join(first.problems)}",
+                message=f"{count} of {total} failing: {first.title}: " + "; ".join(first.problems),
             )
             element.text = "\n".join(line.text for f in found for line in failure_lines(f))
     if result.stopped is not None:

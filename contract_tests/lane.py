@@ -17,6 +17,7 @@ from contract_tests.advisories import Observation
 from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure
+from contract_tests.sequenced import Sequenced
 from contract_tests.settings import Settings
 from contract_tests.verdict import Assessor
 from sms_hook.contract import Contract
@@ -33,6 +34,7 @@ class Host(Protocol):
     lock: threading.Lock
     accepted: bool
     heard: bool
+    sequenced: Sequenced
 
 
 @runtime_checkable
@@ -82,8 +84,9 @@ class Lane:
         self, request: SignedRequest, *, type_name: str, title: str, origin: str = "battery"
     ) -> Exchange:
         """Send a request as built; raise `Stopped` if the run cannot go on."""
+        started = time.perf_counter()
         try:
-            return self._run.sender.send(request)
+            exchange = self._run.sender.send(request)
         except Stopped as exc:
             if exc.refused:  # this request was refused a connection: a failure of its own
                 failure = self._run.assessor.unanswered(
@@ -91,6 +94,10 @@ class Lane:
                 )
                 self._record.failures.append(failure)
             raise
+        seconds = time.perf_counter() - started
+        with self._run.lock:
+            self._run.sequenced.timed(request, type_name, title, seconds)
+        return exchange
 
     def assess(
         self,
@@ -117,6 +124,8 @@ class Lane:
     def probe(self, probe: Probe) -> Exchange:
         """Sign, send and judge one probe, as the battery does; return the exchange."""
         exchange = self.send(self.request(probe), type_name=probe.type, title=probe.title)
+        with self._run.lock:
+            self._run.sequenced.fields.record(self._run.assessor, probe, exchange)
         self.assess(exchange, rule=probe.rule, type_name=probe.type, title=probe.title)
         if probe.advisory is not None:
             status = exchange.answer.status if exchange.answer is not None else None

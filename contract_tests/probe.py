@@ -59,6 +59,8 @@ class Probe:
     send: Send = field(default=PLATFORM)
     advisory: str | None = None
     """For advisory probes, what the answer tells (e.g. "replay", "reading:tokens")."""
+    case: tuple[str, str] | None = None
+    """(field, kind of case) the probe puts in one field, for the field map (see `fieldmap`)."""
 
     def request(
         self, now: int, secret: str, operator_name: str, extra: Mapping[str, str] | None = None

@@ -30,6 +30,11 @@ class Rule:
     expect: Expect | None
     """What the judge says of the rule's probes (None for `no-server-error`: every probe)."""
     advisory: bool = False
+    category: str = "robustness"
+    """The certificate's column the rule is scored under (signature, schema validation, ...)."""
+    server_errors: bool = False
+    """True: a 5xx or no answer to this rule's probes is reported under it, not under
+    `no-server-error`, because its row of the contract names the case ("never a 5xx")."""
 
 
 RULES: Final = (
@@ -37,64 +42,209 @@ RULES: Final = (
         "accept-valid",
         'a valid, correctly signed notification gets 200, application/json, {"message": string}',
         Expect.ACCEPT,
+        category="response shape",
     ),
     Rule(
         "accept-whitespace",
         "the same, sent with whitespace between tokens and signed over the "
         "compact form, gets 200 as above",
         Expect.ACCEPT,
+        category="signature",
     ),
     Rule(
         "accept-non-ascii",
         "non-ASCII text in string values (UTF-8) gets 200 as above",
         Expect.ACCEPT,
+        category="schema validation",
     ),
-    Rule("accept-safe-integers", "integers within ±(2^53−1) get 200 as above", Expect.ACCEPT),
     Rule(
-        "accept-header-case", "header names in any letter case are treated the same", Expect.ACCEPT
+        "accept-safe-integers",
+        "integers within ±(2^53−1) get 200 as above",
+        Expect.ACCEPT,
+        category="schema validation",
+    ),
+    Rule(
+        "accept-header-case",
+        "header names in any letter case are treated the same",
+        Expect.ACCEPT,
+        category="robustness",
     ),
     Rule(
         "reject-invalid-data",
         "a missing field, a wrong JSON type, null or a value outside its enum gets a 4xx",
         Expect.REJECT,
+        category="schema validation",
     ),
     Rule(
         "reject-malformed-body",
         "data missing or not an object, a body that is not a JSON object, "
         "malformed JSON, non-UTF-8 bytes, an empty body, NaN, deep nesting get a 4xx",
         Expect.REJECT,
+        category="malformed bodies",
     ),
     Rule(
         "reject-bad-signature",
         "a missing, empty, wrong, truncated or non-hex signature or timestamp gets a 4xx",
         Expect.REJECT,
+        category="signature",
     ),
     Rule(
         "open-policy",
         "where the contract leaves the answer open: 200 meeting the acceptance shape, or a 4xx",
         Expect.EITHER,
+        category="robustness",
     ),
-    Rule("no-server-error", "never a 5xx, never a dropped connection, never a timeout", None),
+    Rule(
+        "accept-framings",
+        "the same valid notification sent chunked, with Expect: 100-continue, as HTTP/1.0 with "
+        "a Content-Length, or with Connection: close gets 200 as above",
+        Expect.ACCEPT,
+        server_errors=True,
+        category="framing",
+    ),
+    Rule(
+        "accept-hostile-text",
+        "string values holding quotes, backslashes, <script>, emoji, right-to-left marks, "
+        "other scripts or 10 kB of text get 200 as above",
+        Expect.ACCEPT,
+        server_errors=True,
+        category="strings",
+    ),
+    Rule(
+        "open-control-strings",
+        "string values holding escaped control characters (U+0000 to U+001F) or an escaped "
+        "lone surrogate get 200 or a 4xx, never a 5xx",
+        Expect.EITHER,
+        server_errors=True,
+        category="strings",
+    ),
+    Rule(
+        "reject-nan-anywhere",
+        "NaN, Infinity or -Infinity anywhere (a documented field, an extra field in data, an "
+        "extra top-level key) gets a 4xx",
+        Expect.REJECT,
+        category="malformed bodies",
+    ),
+    Rule(
+        "open-extreme-extras",
+        "huge integers and deep nesting inside extra fields get 200 or a 4xx, never a 5xx",
+        Expect.EITHER,
+        server_errors=True,
+        category="robustness",
+    ),
+    Rule(
+        "reject-plausible-enum",
+        "a value outside an enum that a betting platform might use (another outcome or "
+        "status word) gets a 4xx",
+        Expect.REJECT,
+        category="schema validation",
+    ),
+    Rule(
+        "retry-exact-replay",
+        "the exact same request sent again (same body, timestamp and signature) gets 200 as "
+        "above or a 4xx, never a 5xx",
+        Expect.EITHER,
+        server_errors=True,
+        category="retries",
+    ),
+    Rule(
+        "retry-redelivery",
+        "the same notification delivered again with a fresh timestamp and signature gets 200",
+        Expect.ACCEPT,
+        server_errors=True,
+        category="retries",
+    ),
+    Rule(
+        "retry-resettlement",
+        "a later bet_result or ticket_status for the same ticket (and bet) with another "
+        "result or status gets 200",
+        Expect.ACCEPT,
+        server_errors=True,
+        category="retries",
+    ),
+    Rule(
+        "replay-protection",
+        "in strict replay mode (--require-replay-protection S), a timestamp more than S "
+        "seconds in the past or in the future gets a 4xx",
+        Expect.REJECT,
+        category="replay",
+    ),
+    Rule(
+        "no-server-error",
+        "never a 5xx, never a dropped connection, never a timeout",
+        None,
+        category="robustness",
+    ),
     Rule(
         "advisory-replay",
         "stale, future or non-numeric timestamps are rejected (replay "
         "protection); reported, never failed",
         Expect.EITHER,
         advisory=True,
+        category="replay",
     ),
     Rule(
         "advisory-spaces-reading",
         'which reading of "all spaces removed" the receiver implements; reported, never failed',
         Expect.EITHER,
         advisory=True,
+        category="signature",
+    ),
+    Rule(
+        "advisory-replay-window",
+        "the replay window, measured: the timestamp offsets the receiver accepts; "
+        "reported, never failed (except in strict replay mode)",
+        Expect.EITHER,
+        advisory=True,
+        category="replay",
+    ),
+    Rule(
+        "advisory-duplicates",
+        "the receiver's duplicate policy: acknowledges exact repeats or rejects them; "
+        "reported, never failed",
+        Expect.EITHER,
+        advisory=True,
+        category="retries",
+    ),
+    Rule(
+        "advisory-framing",
+        "an Upgrade: h2c offer: 200 recommended; a receiver that loses the body is reported, "
+        "never failed",
+        Expect.EITHER,
+        advisory=True,
+        category="framing",
+    ),
+    Rule(
+        "advisory-byte-forms",
+        "which byte forms of the same notification the receiver accepts (\\u escapes, "
+        "escaped /, other key order), and what that says of its signature check; reported",
+        Expect.EITHER,
+        advisory=True,
+        category="signature",
+    ),
+    Rule(
+        "advisory-timing",
+        "answers to valid notifications slower than 5 s; reported, never failed",
+        Expect.EITHER,
+        advisory=True,
+        category="robustness",
     ),
 )
 BY_ID: Final = {rule.id: rule for rule in RULES}
+CATEGORIES: Final = tuple(dict.fromkeys(rule.category for rule in RULES))
+"""The certificate's columns, in the order their first rule appears."""
 FAILING: Final = tuple(rule.id for rule in RULES if not rule.advisory)
 """The rules a receiver can break, in report order."""
 
+SEQUENCED: Final = frozenset(
+    {"accept-framings", "retry-exact-replay", "retry-redelivery", "retry-resettlement"}
+    | {"replay-protection"}
+)
+"""Rules whose probes the run sends in order (see `sequenced`), not the battery."""
+
 NO_SERVER_ERROR: Final = "no-server-error"
 OPEN_POLICY: Final = "open-policy"
+REPLAY_PROTECTION: Final = "replay-protection"
 
 _SIGNATURE_FINDINGS: Final = frozenset(
     {"signature-missing", "timestamp-missing", "signature-mismatch"}

@@ -51,6 +51,8 @@ from contract_tests.exchange import Sender, Stopped
 from contract_tests.lane import InOrder, Lane, Record, Sequence
 from contract_tests.probe import Probe
 from contract_tests.result import Result
+from contract_tests.rules import NO_SERVER_ERROR
+from contract_tests.sequenced import SEQUENCED_REQUESTS, Sequenced
 from contract_tests.settings import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_EXAMPLES,
@@ -123,10 +125,11 @@ def verify(
                 "no request was answered (every connection was closed, reset or timed out): "
                 "nothing can be said of this receiver but that"
             )
-        result.requests = sender.requests
+        result.requests = sender.requests + run.sequenced.requests
         result.rate_limited = sender.rate_limited
-    result.checked = run.assessor.checked
+    run.assessor.fill(result)
     result.advisories = advise(run.observations, contract.tolerance, accepted=run.accepted)
+    run.sequenced.finish(result, run.observations)
     result.seconds = time.perf_counter() - clock
     return result
 
@@ -183,8 +186,21 @@ class _Run:
         self.result = result
         self.lock = threading.Lock()
         """Guards the assessor's counts and the progress display."""
-        self.judge = Judge(contract, settings.secret, tolerance=contract.tolerance)
+        self.judge = Judge(
+            contract,
+            settings.secret,
+            tolerance=contract.tolerance,
+            required=settings.require_replay_protection,
+        )
         self.assessor = Assessor(contract, self.judge, mask(settings.url), settings.headers)
+        self.sequenced = Sequenced(
+            contract,
+            self.assessor,
+            sender,
+            sender.tls if sender.tls is not None else False,
+            settings.request_timeout,
+        )
+        """The order-dependent probes (retries, replay window, framings), timings, field map."""
         self.observations: list[Observation] = []
         self.accepted = False
         """True once a valid notification of the battery was accepted (200)."""
@@ -202,10 +218,12 @@ class _Run:
         The first probe goes alone (the reachability check), the rest of the battery over
         `concurrency` workers, then the generated cases (see `generate`).
         """
-        items: list[Item] = list(battery(self.contract, self.settings.secret))
+        items: list[Item] = [
+            item for item in battery(self.contract, self.settings.secret) if self._wanted(item)
+        ]
         records = [Record() for _ in items]
         drawn = Record()
-        generating = self.settings.max_examples > 0
+        generating = self.settings.max_examples > 0 and self.settings.only is None
         streams = generated.streams(self.contract) if generating else []
         self.progress.phase(
             "contract battery" + (" and generated cases" if generating else ""),
@@ -234,10 +252,34 @@ class _Run:
                     "the generated cases were not sent: every answer to the battery was a "
                     "redirect, 404 or 405 (no receiver of the contract answered at this URL)"
                 )
+            if self.heard and self.settings.only is None:
+                self.sequences()
         finally:
             for record in (*records, drawn):
                 self.result.failures += record.failures
                 self.observations += record.observations
+
+    def _wanted(self, item: Item) -> bool:
+        """True unless `--only` names another rule or type (sequences go only in a whole run)."""
+        if self.settings.only is None:
+            return True
+        if not isinstance(item, Probe):
+            return False
+        rule, type_name = self.settings.only
+        return rule in (item.rule, NO_SERVER_ERROR) and type_name in (None, item.type)
+
+    def sequences(self) -> None:
+        """The order-dependent probes: retries, the replay window, framings (sent in order)."""
+        settings = self.settings
+        self.progress.phase("retries, replay window, framings", SEQUENCED_REQUESTS)
+        self.sequenced.run(
+            settings.secret,
+            settings.operator_name,
+            settings.headers,
+            settings.require_replay_protection,
+            self.result,
+            self.advance,
+        )
 
     def _pool(
         self,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from sms_hook import delivery
 from sms_hook.contract import Contract, Field, NotificationType
+
+NON_ASCII: Final = ("Ĉiŭ-ñandú-Ωμέγα-ção", "票据-テスト-тест-مرحبا-🎲🏆")
+"""Text for string values: Latin, Greek, CJK, Cyrillic, Arabic and astral characters, no spaces."""
 
 
 def encode(contract: Contract, notification: dict[str, Any]) -> bytes:

@@ -35,3 +35,7 @@ class Settings:
     """Requests in flight at once, each on its own keep-alive connection (1: one at a time)."""
     max_time: float | None = None
     """Seconds for the whole run; the generated cases stop when it is spent (None: no budget)."""
+    require_replay_protection: int | None = None
+    """Strict replay mode: timestamps more than this many seconds off must be rejected."""
+    only: tuple[str, str | None] | None = None
+    """(rule, type or None): send only the battery's probes of that rule (`--only`)."""

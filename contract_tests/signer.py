@@ -56,19 +56,20 @@ class Signer:
         schemas = {h.name: h.schema for h in self.contract.headers}
         headers = {"content-type": case.media_type or self.contract.media_type}
         made: dict[str, str] = {}
-        timestamp = given_headers.get("timestamp")
-        if timestamp is not None and _fits(timestamp, schemas.get("timestamp", {})):
+        scheme = self.contract.signature
+        timestamp = given_headers.get(scheme.timestamp_header)
+        if timestamp is not None and _fits(timestamp, schemas.get(scheme.timestamp_header, {})):
             timestamp = str(now)
-            made["timestamp"] = "<now>"
+            made[scheme.timestamp_header] = "<now>"
         for name, value in given_headers.items():
-            if name == "timestamp":
+            if name == scheme.timestamp_header:
                 headers[name] = timestamp or ""
             elif name == "operator-name":
                 fits = _fits(value, schemas.get(name, {}))
                 headers[name] = self.operator_name if fits else value
-            elif name == "signature":
+            elif name == scheme.signature_header:
                 if _fits(value, schemas.get(name, {})):
-                    headers[name] = signing.sign(self.secret, timestamp or "", body)
+                    headers[name] = signing.sign(self.secret, timestamp or "", body, scheme)
                     made[name] = "<signed>"
                 else:
                     headers[name] = value

@@ -12,24 +12,29 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 
+from contract_tests import causes
 from contract_tests.exchange import Exchange
-from contract_tests.result import Failure
+from contract_tests.result import Failure, Result
 from contract_tests.rules import (
     BY_ID,
     NO_SERVER_ERROR,
+    REPLAY_PROTECTION,
     classify,
     describe_expectation,
     failing_rule,
 )
 from contract_tests.signer import whitespace
-from sms_hook import response, signing
+from sms_hook import repro, response, signing
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.judge import Expect, Judge, Judgement
 from sms_hook.wire import MAX_ANSWER, UNREAD
 
 _JSON_WHITESPACE = frozenset(" \t\n\r")
+_TELLING_HEADERS = ("www-authenticate", "location", "date", "server", "content-type")
+"""Answer headers a cause may be explained by (a gateway's challenge, a redirect, a clock)."""
 
 
 def reading_matters(body: bytes) -> bool:
@@ -47,11 +52,11 @@ def reading_matters(body: bytes) -> bool:
 
 
 def expectation(
-    judge: Judge, request: SignedRequest, *, now: float | None = None
+    judge: Judge, request: SignedRequest, *, now: float | None = None, repeated: bool = False
 ) -> tuple[Expect, Judgement]:
     """Return what the receiver must answer to this exact request, and the judge's reasons."""
     headers = {name.lower(): value for name, value in request.headers.items()}
-    judgement = judge.judge(headers, request.body, now=now)
+    judgement = judge.judge(headers, request.body, now=now, repeated=repeated)
     expect = judgement.expect
     if expect is Expect.ACCEPT and reading_matters(request.body):
         expect = Expect.EITHER
@@ -69,24 +74,56 @@ class Assessor:
         self.url = url
         self.hidden = {name.lower() for name in hidden or {}}
         self.checked: Counter[tuple[str, str]] = Counter()
+        self.failed: Counter[tuple[str, str]] = Counter()
+        self.crashed: Counter[tuple[str, str]] = Counter()
+        self.by_cause: Counter[str] = Counter()
+        self.statuses: Counter[int | None] = Counter()
+        self.clock_skew: float | None = None
+
+    def fill(self, result: Result) -> None:
+        """Put what was counted into a run's result."""
+        result.checked = self.checked
+        result.failed = self.failed
+        result.crashed = self.crashed
+        result.by_cause = self.by_cause
+        result.statuses = self.statuses
+        result.clock_skew = self.clock_skew
 
     def assess(
-        self, exchange: Exchange, *, intended: str | None, type_name: str, title: str, origin: str
+        self,
+        exchange: Exchange,
+        *,
+        intended: str | None,
+        type_name: str,
+        title: str,
+        origin: str,
+        now: float | None = None,
+        repeated: bool = False,
     ) -> Failure | None:
         """Return the failure this exchange is, or None if the answer meets the contract.
 
         `intended` is the rule a battery probe was built for (None for a generated case, whose
-        rule follows from the judge's findings).
+        rule follows from the judge's findings). `now` is the receiver's clock to judge the
+        timestamp by (default: when the answer is back); `repeated` says the exact same request
+        was sent before.
         """
         request = exchange.request
-        expect, judgement = expectation(self.judge, request, now=time.time())
+        expect, judgement = expectation(
+            self.judge, request, now=time.time() if now is None else now, repeated=repeated
+        )
         if intended is None:
             rule = classify(judgement, expect, request.body)
         else:
             rule = intended if BY_ID[intended].advisory else failing_rule(intended, expect)
+        if expect is Expect.REJECT and judgement.binding[0].rule == "timestamp-stale":
+            rule = REPLAY_PROTECTION  # strict replay mode: the window is what is broken
         self.checked[(rule, type_name)] += 1
         self.checked[(NO_SERVER_ERROR, type_name)] += 1
         answer = exchange.answer
+        self.statuses[None if answer is None else answer.status] += 1
+        if answer is not None:
+            self._clock(answer)
+        crash = rule if BY_ID[rule].server_errors else NO_SERVER_ERROR
         if answer is None:
             problems = [exchange.error or "no answer"]
         elif answer.status >= 500:
@@ -99,9 +136,8 @@ class Assessor:
             return self._failure(
                 rule, type_name, title, origin, expect, judgement, exchange, problems
             )
-        return self._failure(
-            NO_SERVER_ERROR, type_name, title, origin, expect, judgement, exchange, problems
-        )
+        self.crashed[(rule, type_name)] += 1
+        return self._failure(crash, type_name, title, origin, expect, judgement, exchange, problems)
 
     def unanswered(
         self, request: SignedRequest, *, type_name: str, title: str, origin: str, reason: str
@@ -109,9 +145,21 @@ class Assessor:
         """Return the failure of a request the receiver was no longer there to answer."""
         expect, judgement = expectation(self.judge, request, now=time.time())
         exchange = Exchange(request, None, reason)
+        self.statuses[None] += 1
         return self._failure(
             NO_SERVER_ERROR, type_name, title, origin, expect, judgement, exchange, [reason]
         )
+
+    def _clock(self, answer: Answer) -> None:
+        """Remember how far the receiver's clock (its Date header) is from ours."""
+        date = answer.headers.get("date")
+        if date is None:
+            return
+        try:
+            told = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return
+        self.clock_skew = told - time.time()
 
     def _problems(self, expect: Expect, answer: Answer) -> list[str]:
         ok = answer.status == self.contract.success_status
@@ -137,22 +185,40 @@ class Assessor:
         problems: list[str],
     ) -> Failure:
         request = exchange.request
-        shown = {
-            name: "<as given with --header>" if name.lower() in self.hidden else value
+        shown = tuple(
+            (name, "<as given with --header>" if name.lower() in self.hidden else value)
             for name, value in request.headers.items()
-        }
+        )
         timestamp = next((v for k, v in request.headers.items() if k.lower() == "timestamp"), None)
+        answer = exchange.answer
+        status = answer.status if answer is not None else None
+        cause, value = causes.key(rule, expect, judgement, status, problems, request.body)
+        self.failed[(rule, type_name)] += 1
+        self.by_cause[cause] += 1
+        told = (
+            ()
+            if answer is None
+            else tuple(
+                (name, answer.headers[name]) for name in _TELLING_HEADERS if name in answer.headers
+            )
+        )
         return Failure(
             rule=rule,
             type=type_name,
             title=title,
             origin=origin,
-            expected=describe_expectation(expect, judgement),
+            expected=causes.plain(describe_expectation(expect, judgement)),
             got=describe_answer(exchange),
-            problems=tuple(problems),
-            status=exchange.answer.status if exchange.answer is not None else None,
-            curl=SignedRequest(shown, request.body).curl(self.url),
+            problems=tuple(causes.plain(p) for p in problems),
+            status=status,
+            curl=repro.curl(self.url, shown, request.body),
             timestamp=timestamp,
+            expect=expect.value,
+            cause=cause,
+            value=value,
+            headers=shown,
+            body=request.body,
+            answer_headers=told,
         )
 
 

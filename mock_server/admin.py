@@ -1,20 +1,29 @@
 """The admin API's handlers (`openapi/admin.yaml`): read and clear the journal, serve the page.
 
 Handlers are plain async functions returning `(body, status[, headers])`, resolved from the
-document's operationIds by `Admin.handlers()`. They are async so that they run on the event loop,
-the one place that touches the journal's connection.
+document's operationIds by `Admin.handlers()`. Journal queries run in a small thread pool, each
+thread on its own SQLite connection, so that a slow query (a count over 200k rows) never holds up
+the event loop that answers notifications; a journal in memory has only the one connection, so
+its queries run on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import math
+import calendar
+import re
+import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from mock_server.journal import Entry, Filter, Journal, Verdict
+from mock_server.receiver import ASGIApp, Receive, Scope, Send
+from mock_server.recorder import Recorder
+from sms_hook import signing
 
 _PROBLEM: Final = {"Content-Type": "application/problem+json"}
 _JSON: Final = {"Content-Type": "application/json"}
@@ -23,6 +32,8 @@ _JSON: Final = {"Content-Type": "application/json"}
 _PAGE_HEADERS: Final = {"Content-Type": "text/html", "Cache-Control": "no-store"}
 
 Answer = tuple[Any, int] | tuple[Any, int, dict[str, str]]
+QUERY_THREADS: Final = 2
+_T = TypeVar("_T")
 
 
 def page() -> str:
@@ -33,9 +44,25 @@ def page() -> str:
 class Admin:
     """The admin API over one journal."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, recorder: Recorder) -> None:
         self.journal = journal
+        self.recorder = recorder
         self._page = page()
+        self._pool = (
+            ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="journal-query")
+            if journal.shared
+            else None
+        )
+
+    async def _query(self, query: Callable[..., _T], *args: Any) -> _T:
+        if self._pool is None:
+            return query(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, query, *args)
+
+    def close(self) -> None:
+        """Stop the query threads (after the server stopped taking requests)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def handlers(self) -> dict[str, Callable[..., Any]]:
         """Map the admin document's operationIds to handlers."""
@@ -53,15 +80,15 @@ class Admin:
         return self._page, 200, _PAGE_HEADERS
 
     async def health(self) -> Answer:
-        return (
-            {
-                "status": "ok",
-                "notifications": self.journal.count(),
-                "journal": self.journal.location,
-            },
-            200,
-            _JSON,
-        )
+        body: dict[str, Any] = {"status": "ok", "journal": self.journal.location}
+        problem = self.recorder.problem
+        if problem is not None:
+            body.update(status="degraded", problem=f"journal unavailable: {problem}")
+        try:
+            body["notifications"] = await self._query(self.journal.count)
+        except sqlite3.Error as exc:
+            body.update(status="degraded", notifications=None, problem=f"journal: {exc}")
+        return body, 200, _JSON
 
     async def list_notifications(
         self,
@@ -75,12 +102,12 @@ class Admin:
         where = _filter(type, ticket_id, verdict, since)
         if isinstance(where, tuple):
             return where
-        items = [record(e) for e in self.journal.entries(where, limit=limit, offset=offset)]
-        return (
-            {"items": items, "count": self.journal.count(where), "limit": limit, "offset": offset},
-            200,
-            _JSON,
-        )
+        entries, count = await self._query(self._page_of, where, limit, offset)
+        items = [record(e) for e in entries]
+        return {"items": items, "count": count, "limit": limit, "offset": offset}, 200, _JSON
+
+    def _page_of(self, where: Filter, limit: int, offset: int) -> tuple[list[Entry], int]:
+        return self.journal.entries(where, limit=limit, offset=offset), self.journal.count(where)
 
     async def count_notifications(
         self,
@@ -92,10 +119,10 @@ class Admin:
         where = _filter(type, ticket_id, verdict, since)
         if isinstance(where, tuple):
             return where
-        return {"count": self.journal.count(where)}, 200, _JSON
+        return {"count": await self._query(self.journal.count, where)}, 200, _JSON
 
     async def get_notification(self, id: int) -> Answer:
-        entry = self.journal.get(id)
+        entry = await self._query(self.journal.get, id)
         if entry is None:
             return problem(
                 404,
@@ -105,7 +132,7 @@ class Admin:
         return record(entry), 200, _JSON
 
     async def clear_notifications(self) -> Answer:
-        return {"deleted": self.journal.clear()}, 200, _JSON
+        return {"deleted": await self._query(self.journal.clear)}, 200, _JSON
 
 
 def problem(status: int, title: str, detail: str) -> Answer:
@@ -128,21 +155,44 @@ def _filter(
     return Filter(type=type_name, ticket_id=ticket_id, verdict=verdict, since=moment)
 
 
+_MOMENT: Final = re.compile(
+    r"(?:(?P<seconds>[0-9]+(?:\.[0-9]+)?)|(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
+    r"(?:[T ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}(?:\.[0-9]+)?))?"
+    r"(?P<zone>Z|(?P<sign>[+-])(?P<oh>[0-9]{2}):(?P<om>[0-9]{2}))?)?)\n?"
+)
+
+
 def parse_moment(text: str) -> float | None:
-    """Return unix seconds for ISO-8601 (no offset means UTC) or unix seconds; None if neither."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if math.isfinite(seconds) else None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    """Return unix seconds for a `since` value, or None if it is neither form.
+
+    Connexion has already checked the value against the document's pattern (with `re.search`,
+    as JSON Schema says, so a final newline passes too); this reads the fields it allows.
+    `calendar.timegm` counts a day past the end of a month on into the next, so every string
+    the pattern allows has an answer.
+    """
+    match = _MOMENT.fullmatch(text)
+    if match is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    if match["seconds"] is not None:
+        return float(match["seconds"])
+    whole = calendar.timegm(
+        (
+            int(match["y"]),
+            int(match["mo"]),
+            int(match["d"]),
+            int(match["h"] or 0),
+            int(match["mi"] or 0),
+            0,
+            0,
+            0,
+            0,
+        )
+    )
+    seconds = float(match["s"] or 0)
+    if match["sign"] is not None:
+        offset = int(match["oh"]) * 3600 + int(match["om"]) * 60
+        whole -= offset if match["sign"] == "+" else -offset
+    return whole + seconds
 
 
 def record(entry: Entry) -> dict[str, Any]:
@@ -172,4 +222,37 @@ def record(entry: Entry) -> dict[str, Any]:
         "reasons": entry.reasons,
         "reading": entry.reading,
         "simulated": entry.simulated,
+        "answer": None if entry.answer is None else entry.answer.decode("utf-8", errors="replace"),
+        "signed_message": _signed_message(entry),
     }
+
+
+def _signed_message(entry: Entry) -> str | None:
+    timestamp = entry.headers.get("timestamp")
+    if timestamp is None:
+        return None
+    return signing.message(timestamp, entry.body).decode("utf-8", errors="replace")
+
+
+_QUERIES: Final = re.compile(r"/__admin/notifications(?:/count|/[0-9]+)?")
+
+
+def one_query_at_a_time(app: ASGIApp) -> ASGIApp:
+    """Let one journal query at a time through connexion; notifications pass at once.
+
+    An admin request costs the event loop about a millisecond in connexion (routing,
+    validation, rendering records) even with the SQL in a thread. Pollers that ask as fast as
+    they are answered would fill the loop with that work and queue notifications behind it;
+    one at a time, a notification waits behind at most one piece of one query. Long-lived
+    admin requests (a live feed, a wait) are not queries of this kind and are not held back.
+    """
+    gate = asyncio.Lock()
+
+    async def serialized(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _QUERIES.fullmatch(scope["path"]):
+            await app(scope, receive, send)
+            return
+        async with gate:
+            await app(scope, receive, send)
+
+    return serialized

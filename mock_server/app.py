@@ -33,11 +33,17 @@ with warnings.catch_warnings():
     from connexion.resolver import Resolver
     from connexion.validators import ParameterValidator
 
-from mock_server.admin import Admin
+from mock_server.admin import Admin, one_query_at_a_time
+from mock_server.allow import allowed_methods, full_allow_header
 from mock_server.faults import Faults
 from mock_server.journal import Journal
+from mock_server.live import Live, Watcher
+from mock_server.parent import SUPERVISOR_ENV, stop_with_parent
 from mock_server.receiver import ASGIApp, Receive, Receiver, Scope, Send
+from mock_server.recorder import Recorder
+from mock_server.replay import Replay
 from mock_server.settings import Settings
+from mock_server.swagger import MockInfo, swagger_ui
 from sms_hook import contract as contract_module
 from sms_hook import response
 from sms_hook.contract import Contract
@@ -62,8 +68,12 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     contract = contract_module.load()
     secret = settings.secret or contract.test_key
     tolerance = contract.tolerance if settings.tolerance is None else settings.tolerance
-    journal = Journal(settings.journal)
-    admin = Admin(journal)
+    journal = Journal(settings.journal, max_rows=settings.journal_max_rows)
+    recorder = Recorder(journal)
+    admin = Admin(journal, recorder)
+    watcher = Watcher(journal)
+    replay = Replay(journal)
+    info = MockInfo(contract, using_test_key=settings.secret is None, tolerance=tolerance)
     # connexion logs every 4xx it answers as a warning (the client already has the problem) and
     # warns that the signature scheme has no x-apikeyInfoFunc (the Receiver checks signatures).
     logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -71,6 +81,8 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
         yield
+        watcher.close()
+        admin.close()
         journal.close()
 
     connexion_app = AsyncApp(
@@ -83,25 +95,38 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     )
     connexion_app.add_api(
         contract_module.ADMIN_FILE,
-        resolver=_resolver(admin.handlers()),
+        resolver=_resolver(
+            {**admin.handlers(), **Live(watcher).handlers(), **replay.handlers(), **info.handlers()}
+        ),
         strict_validation=True,
         validator_map={"parameter": _NamedParameterValidator},
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     receiver = Receiver(
-        _redirect_to_admin_page(_refuse_overlong_ids(connexion_app, _largest_id())),
+        swagger_ui(
+            _redirect_to_admin_page(
+                full_allow_header(
+                    one_query_at_a_time(_refuse_overlong_ids(connexion_app, _largest_id())),
+                    allowed_methods(_admin_document(), ADMIN_ROOT),
+                )
+            )
+        ),
         contract=contract,
         judge=Judge(contract, secret, tolerance=tolerance),
-        journal=journal,
+        recorder=recorder,
         faults=faults or Faults(fail_rate=settings.fail_rate, delay=settings.delay),
         max_body=settings.max_body,
     )
+    replay.deliver = receiver
     _check_acknowledgement(contract, receiver)
     return Mock(receiver, contract, journal, using_test_key=settings.secret is None)
 
 
 def app_from_env() -> Receiver:
     """The app factory for uvicorn workers: settings come from the environment."""
+    supervisor = os.environ.get(SUPERVISOR_ENV, "")
+    if supervisor.isdigit():
+        stop_with_parent(int(supervisor))
     return create_app(Settings.from_env(os.environ)).app
 
 
@@ -128,7 +153,7 @@ def _refuse_overlong_ids(app: ASGIApp, largest: int) -> ASGIApp:
     """
     prefix = f"{ADMIN_ROOT}/notifications/"
     digits = len(str(largest))
-    overlong = re.compile(rf"[+-]?([0-9]{{{digits + 1},}})")
+    overlong = re.compile(rf"[+-]?([0-9]{{{digits + 1},}})(?:/[a-z]+)?")  # and /resend, /curl
 
     async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
@@ -154,12 +179,16 @@ def _refuse_overlong_ids(app: ASGIApp, largest: int) -> ASGIApp:
     return refuse
 
 
-def _largest_id() -> int:
-    """The `maximum` of a record id, as the admin document declares it."""
-    document = yaml.safe_load(
+def _admin_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(
         contract_module.document_path(contract_module.ADMIN_FILE).read_bytes()
     )
-    (parameter,) = document["paths"]["/notifications/{id}"]["get"]["parameters"]
+    return document
+
+
+def _largest_id() -> int:
+    """The `maximum` of a record id, as the admin document declares it."""
+    (parameter,) = _admin_document()["paths"]["/notifications/{id}"]["get"]["parameters"]
     return int(parameter["schema"]["maximum"])
 
 
@@ -183,7 +212,12 @@ class _NamedParameterValidator(ParameterValidator):  # type: ignore[misc] # conn
         error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if error is None:
             return None
-        return f"{param_name or param['name']}: {str(error).splitlines()[0]}"
+        name = param_name or param["name"]
+        mismatch = param.get("x-mismatch")
+        if isinstance(mismatch, str) and "does not match" in str(error):
+            # The pattern itself is no help to a person; the document says it in words.
+            return f"{name}: {value!r} {mismatch}"
+        return f"{name}: {str(error).splitlines()[0]}"
 
 
 async def _answered_by_receiver() -> NoReturn:

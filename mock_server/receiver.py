@@ -25,7 +25,8 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from mock_server.faults import NO_FAULT, Fault, Faults, PreferError
-from mock_server.journal import Entry, Journal, Verdict
+from mock_server.journal import Entry, Verdict
+from mock_server.recorder import JournalUnavailable, Recorder
 from mock_server.text import json_text
 from sms_hook.contract import Contract, resolve
 from sms_hook.judge import Finding, Judge, Judgement
@@ -51,12 +52,12 @@ class Receiver:
         *,
         contract: Contract,
         judge: Judge,
-        journal: Journal,
+        recorder: Recorder,
         faults: Faults,
         max_body: int,
     ) -> None:
         self.fallback = fallback
-        self.journal = journal
+        self.recorder = recorder
         self._path = contract.path
         self._method = contract.method
         self._judge = judge.judge
@@ -95,8 +96,6 @@ class Receiver:
             )
         else:
             judgement = self._judge(headers, body)
-            if not body and _body_lost_to_upgrade(headers):
-                judgement.findings.insert(0, _UPGRADE_DROPPED_BODY)
         fault = NO_FAULT
         prefer = headers.get("prefer")
         if prefer is not None or self._faults.active:
@@ -113,15 +112,20 @@ class Receiver:
             verdict, status = "rejected", judgement.status
         else:
             verdict, status = "accepted", 200
-        self.journal.record(
-            _entry(scope, received_at, headers, body, judgement, verdict, status, fault)
-        )
+        if verdict == "accepted":
+            answer_headers, payload = self._accepted_headers, self.acknowledgement
+        else:
+            answer_headers, payload = self._problem(status, judgement, fault)
+        entry = _entry(scope, received_at, headers, body, judgement, verdict, status, fault)
+        entry.answer = payload
+        try:
+            await self.recorder.record(entry)
+        except JournalUnavailable as exc:
+            await _unavailable(send, exc)
+            return
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        if verdict == "accepted":
-            await _answer(send, 200, self._accepted_headers, self.acknowledgement)
-        else:
-            await self._problem(send, status, judgement, fault)
+        await _answer(send, status, answer_headers, payload)
 
     async def _read(
         self, headers: dict[str, str], receive: Receive
@@ -152,7 +156,10 @@ class Receiver:
             return bytes(buffer), f"{len(buffer)} bytes"
         return bytes(buffer), None
 
-    async def _problem(self, send: Send, status: int, judgement: Judgement, fault: Fault) -> None:
+    def _problem(
+        self, status: int, judgement: Judgement, fault: Fault
+    ) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """The headers and body of a rejection or a simulated fault."""
         findings = judgement.findings
         if fault.status is not None:
             real = f"{findings[0]} ({judgement.status})" if findings else "200 (accepted)"
@@ -172,32 +179,29 @@ class Receiver:
         headers = [_PROBLEM, (b"content-length", str(len(payload)).encode())]
         if status == 401:
             headers.append(_CHALLENGE)
-        await _answer(send, status, headers, payload)
+        return headers, payload
 
 
 _KNOWN: Final = frozenset(s.value for s in HTTPStatus)
-
-_UPGRADE_DROPPED_BODY: Final = Finding(
-    "header upgrade",
-    "the request asks to switch protocols (Connection: upgrade), and the mock's HTTP server "
-    "(uvicorn with httptools) then drops its body before the mock sees it (uvicorn issue 2722). "
-    "Send plain HTTP/1.1 without Upgrade: curl --http1.1, or HttpClient.Version.HTTP_1_1 in Java",
-    400,
-    binding=False,
-    rule="upgrade-body-lost",
-)
+RETRY_AFTER_SECONDS: Final = 5
+"""What a 503 for a journal that cannot be written asks the sender to wait."""
 
 
-def _body_lost_to_upgrade(headers: dict[str, str]) -> bool:
-    """Whether an empty body was announced, then lost to an upgrade request (e.g. `h2c`, which
-    curl --http2 and Java's HttpClient ask for on http:// URLs)."""
-    if "upgrade" not in headers:
-        return False
-    tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
-    declared = headers.get("content-length", "").strip()
-    return "upgrade" in tokens and (
-        "transfer-encoding" in headers or (declared != "" and declared.strip("0") != "")
-    )
+async def _unavailable(send: Send, exc: JournalUnavailable) -> None:
+    """503: the mock cannot record the request, so it does not judge it either."""
+    payload = json_text(
+        {
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": f"{exc}; the request was not recorded, send it again later",
+        }
+    ).encode()
+    headers = [
+        _PROBLEM,
+        (b"content-length", str(len(payload)).encode()),
+        (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+    ]
+    await _answer(send, 503, headers, payload)
 
 
 async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

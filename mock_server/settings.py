@@ -18,6 +18,11 @@ SECRET_ENV: Final = "SMS_HOOK_SECRET"  # noqa: S105 - the variable's name, not a
 DEFAULT_JOURNAL: Final = "sms-hook-journal.db"
 MEMORY: Final = ":memory:"
 DEFAULT_MAX_BODY: Final = 64 * 1024
+DEFAULT_MAX_ROWS: Final = 100_000
+"""Journal rows kept by default; older ones are deleted (`--journal-max-rows`)."""
+DEFAULT_MAX_CONNECTIONS: Final = 1000
+PARSERS: Final = ("httptools", "h11")
+"""The mock's HTTP/1.1 parsers, its default first (see `mock_server.connection`)."""
 MAX_DELAY: Final = 60.0
 """Seconds: the longest delay the mock simulates, so that a typo cannot hang a sender for hours."""
 
@@ -40,10 +45,22 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     fail_rate: float = 0.0
     delay: float = 0.0
+    journal_max_rows: int = DEFAULT_MAX_ROWS
 
     def __post_init__(self) -> None:
+        if self.secret is not None and not _is_utf8_text(self.secret):
+            # The key is used as its UTF-8 bytes; undecodable bytes in argv or the environment
+            # arrive as surrogate escapes, which have none. The value itself is never shown.
+            raise SmsHookError(
+                "secret: is not UTF-8 text (it holds bytes that are not UTF-8); "
+                "give the partner's key as text"
+            )
         if self.tolerance is not None and self.tolerance < 0:
             raise SmsHookError(f"tolerance: {self.tolerance} is negative (0 turns the check off)")
+        if self.journal_max_rows < 0:
+            raise SmsHookError(
+                f"journal max rows: {self.journal_max_rows} is negative (0 keeps every row)"
+            )
         if self.max_body < 0:
             raise SmsHookError(f"max body: {self.max_body} is negative")
         if not 0.0 <= self.fail_rate <= 1.0:
@@ -58,6 +75,7 @@ class Settings:
             _PREFIX + "MAX_BODY": str(self.max_body),
             _PREFIX + "FAIL_RATE": repr(self.fail_rate),
             _PREFIX + "DELAY": repr(self.delay),
+            _PREFIX + "JOURNAL_MAX_ROWS": str(self.journal_max_rows),
         }
         if self.secret is not None:
             env[SECRET_ENV] = self.secret
@@ -77,7 +95,16 @@ class Settings:
             max_body=_number(environ, "MAX_BODY", int, DEFAULT_MAX_BODY),
             fail_rate=_number(environ, "FAIL_RATE", float, 0.0),
             delay=_number(environ, "DELAY", float, 0.0),
+            journal_max_rows=_number(environ, "JOURNAL_MAX_ROWS", int, DEFAULT_MAX_ROWS),
         )
+
+
+def _is_utf8_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _number(

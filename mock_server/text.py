@@ -13,6 +13,8 @@ import re
 from typing import Any, Final
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+# Built once: json.dumps with any keyword argument builds a new encoder on every call.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False)
 
 
 def utf8_safe(text: str) -> str:
@@ -24,4 +26,4 @@ def utf8_safe(text: str) -> str:
 
 def json_text(value: Any) -> str:
     """Return `value` as JSON, non-ASCII written as itself, that always encodes as UTF-8."""
-    return utf8_safe(json.dumps(value, ensure_ascii=False))
+    return utf8_safe(_ENCODER.encode(value))

@@ -1,8 +1,8 @@
 """The contract: the OpenAPI document, loaded once, and the facts code reads from it.
 
 Everything the code knows about notifications — types, fields and their order, enums, examples,
-headers, the notification path — comes from `openapi/sms-notifications.yaml`. Nothing here
-restates it.
+headers, the notification path, the signature scheme (`x-sms-hook-signature`) — comes from
+`openapi/sms-notifications.yaml`. Nothing here restates it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from typing import Any, Final
 
 import yaml
 
+from sms_hook import signing
 from sms_hook.errors import ContractError
 
 CONTRACT_FILE: Final = "sms-notifications.yaml"
 ADMIN_FILE: Final = "admin.yaml"
 VECTORS_FILE: Final = "signing-vectors.json"
+SIGNATURE_EXTENSION: Final = "x-sms-hook-signature"
 
 
 def document_dir() -> Path:
@@ -57,6 +59,8 @@ class NotificationType:
     fields: tuple[Field, ...]
     example: Mapping[str, Any]
     description: str
+    schema_ref: str
+    """The `$ref` of the type's schema in the request body's `oneOf` ("" if written inline)."""
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -72,6 +76,17 @@ class Header:
     schema: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Vector:
+    """The published signing vector of `x-sms-hook-signature.test-vector`."""
+
+    secret: str
+    timestamp: str
+    body: str
+    message: str
+    signature: str
+
+
 @dataclass(frozen=True)
 class Contract:
     """The facts of the notification endpoint, read from the OpenAPI document."""
@@ -84,6 +99,11 @@ class Contract:
     headers: tuple[Header, ...]
     success_status: int
     media_type: str
+    signature: signing.Scheme
+    """The signature scheme, from the document's `x-sms-hook-signature`."""
+    test_key: str
+    """The documentation's published test secret."""
+    vector: Vector
 
     @property
     def field_order(self) -> dict[str, tuple[str, ...]]:
@@ -91,14 +111,9 @@ class Contract:
         return {name: t.field_names for name, t in self.types.items()}
 
     @property
-    def test_key(self) -> str:
-        """The documentation's published test secret."""
-        return str(self.document["info"]["x-sms-hook"]["secret-test-key"])
-
-    @property
     def tolerance(self) -> int:
-        """The default timestamp tolerance in seconds."""
-        return int(self.document["info"]["x-sms-hook"]["signature-tolerance-seconds"])
+        """The recommended timestamp tolerance in seconds (the scheme's)."""
+        return self.signature.tolerance
 
     def example(self, type_name: str) -> dict[str, Any]:
         """Return a fresh copy of the document's example notification for a type."""
@@ -166,13 +181,11 @@ def _parse(document: Mapping[str, Any]) -> Contract:
         if type_name not in examples:
             raise ContractError(f"requestBody.examples: no example for type {type_name!r}")
         types[type_name] = NotificationType(
-            type_name, fields, examples[type_name], variant.get("description", "")
-        )
-    mapping = root.get("discriminator", {}).get("mapping", {})
-    if set(mapping) != set(types):
-        raise ContractError(
-            f"discriminator.mapping: {sorted(mapping)} does not match "
-            f"the oneOf types {sorted(types)}"
+            type_name,
+            fields,
+            examples[type_name],
+            variant.get("description", ""),
+            str(variant_ref.get("$ref", "")),
         )
     headers = tuple(
         Header(p["name"].lower(), bool(p.get("required")), p.get("schema", {}))
@@ -180,6 +193,10 @@ def _parse(document: Mapping[str, Any]) -> Contract:
         if p["in"] == "header"
     )
     success = min(int(code) for code in operation["responses"] if str(code).startswith("2"))
+    extension = document[SIGNATURE_EXTENSION]
+    scheme = _scheme(extension, {h.name for h in headers})
+    vector = Vector(**{k: str(v) for k, v in extension["test-vector"].items()})
+    _check_vector(scheme, vector)
     return Contract(
         document=document,
         path=path,
@@ -189,7 +206,73 @@ def _parse(document: Mapping[str, Any]) -> Contract:
         headers=headers,
         success_status=success,
         media_type=media_type,
+        signature=scheme,
+        test_key=str(extension["test-key"]),
+        vector=vector,
     )
+
+
+# What sms-hook implements of the extension's vocabulary; anything else is refused at load,
+# rather than signed some other way than the document says.
+_SUPPORTED: Final = {
+    "type": {"hmac"},
+    "encoding": {"hex"},
+    "case": {"lower"},
+    "timestamp.format": {"unix-seconds"},
+    "payload-format.body": {"compact-json"},
+}
+
+
+def _scheme(extension: Mapping[str, Any], header_names: set[str]) -> signing.Scheme:
+    timestamp = extension["timestamp"]
+    payload = extension["payload-format"]
+    given = {
+        "type": extension["type"],
+        "encoding": extension["encoding"],
+        "case": extension["case"],
+        "timestamp.format": timestamp["format"],
+        "payload-format.body": payload["body"],
+    }
+    for key, value in given.items():
+        if value not in _SUPPORTED[key]:
+            raise ContractError(
+                f"{SIGNATURE_EXTENSION}.{key}: {value!r} is not supported "
+                f"(sms-hook implements {', '.join(sorted(_SUPPORTED[key]))})"
+            )
+    try:
+        scheme = signing.Scheme(
+            signature_header=str(extension["header"]).lower(),
+            timestamp_header=str(timestamp["header"]).lower(),
+            algorithm=str(extension["algorithm"]),
+            template=str(payload["template"]),
+            tolerance=int(timestamp["tolerance-seconds"]),
+        )
+    except ValueError as exc:
+        raise ContractError(f"{SIGNATURE_EXTENSION}: {exc}") from None
+    for name in (scheme.signature_header, scheme.timestamp_header):
+        if name not in header_names:
+            raise ContractError(
+                f"{SIGNATURE_EXTENSION}: header {name!r} is not a header parameter of the "
+                f"operation ({', '.join(sorted(header_names))})"
+            )
+    return scheme
+
+
+def _check_vector(scheme: signing.Scheme, vector: Vector) -> None:
+    """Refuse a document whose scheme does not reproduce its own published vector."""
+    body = vector.body.encode()
+    message = signing.message(vector.timestamp, body, scheme).decode()
+    if message != vector.message:
+        raise ContractError(
+            f"{SIGNATURE_EXTENSION}.test-vector.message: {vector.message!r}, "
+            f"but the scheme gives {message!r}"
+        )
+    signature = signing.sign(vector.secret, vector.timestamp, body, scheme)
+    if signature != vector.signature:
+        raise ContractError(
+            f"{SIGNATURE_EXTENSION}.test-vector.signature: {vector.signature!r}, "
+            f"but the scheme gives {signature!r}"
+        )
 
 
 @functools.cache

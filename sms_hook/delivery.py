@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,25 +23,11 @@ DEFAULT_TIMEOUT: Final = 10.0
 
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
-    """The exact headers and body bytes of one request, as sent."""
+    """The exact headers and body bytes of one request, as sent (`sms_hook.repro` makes
+    the curl that sends it again)."""
 
     headers: Mapping[str, str]
     body: bytes
-
-    def curl(self, url: str) -> str:
-        """Return a copy-paste `curl` command that sends exactly these headers and bytes."""
-        parts = ["curl", "-sS", "-i", "-X", "POST", shlex.quote(url)]
-        for name, value in self.headers.items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
-        try:
-            text = self.body.decode("utf-8")
-            printable = text.isprintable() or all(c.isprintable() or c in "\n\t " for c in text)
-        except UnicodeDecodeError:
-            printable = False
-        if printable:
-            return " ".join([*parts, "--data-binary", shlex.quote(text)])
-        escaped = "".join(f"\\x{b:02x}" for b in self.body)
-        return f"printf '{escaped}' | " + " ".join([*parts, "--data-binary", "@-"])
 
 
 def encode(contract: Contract, notification: Mapping[str, Any], *, pretty: bool = False) -> bytes:
@@ -61,14 +46,18 @@ def signed_request(
     operator_name: str = DEFAULT_OPERATOR,
     timestamp: str | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    scheme: signing.Scheme = signing.DEFAULT_SCHEME,
 ) -> SignedRequest:
-    """Sign `body` as it will be sent, with a fresh timestamp unless one is given."""
+    """Sign `body` as it will be sent, with a fresh timestamp unless one is given.
+
+    `scheme` is the contract's (`contract.signature`): it names the headers and the HMAC.
+    """
     ts = timestamp if timestamp is not None else str(int(time.time()))
     headers = {
         "content-type": "application/json",
-        "timestamp": ts,
+        scheme.timestamp_header: ts,
         "operator-name": operator_name,
-        "signature": signing.sign(secret, ts, body),
+        scheme.signature_header: signing.sign(secret, ts, body, scheme),
     }
     headers.update(extra_headers or {})
     return SignedRequest(headers, body)

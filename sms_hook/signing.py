@@ -18,6 +18,11 @@ e.g. secret `12345ABCDE`, timestamp `1706191612` and the otp sample sign the mes
 
 They agree unless a string value contains whitespace. Verification accepts either and says which
 one matched.
+
+The scheme itself (header names, hash, message template, tolerance) is data, a `Scheme`: the
+OpenAPI document's `x-sms-hook-signature` extension, which `sms_hook.contract` reads into
+`contract.signature`. Every sms-hook code path passes that; `DEFAULT_SCHEME` only serves callers
+of this module that have no contract at hand, and a test holds it equal to the document's.
 """
 
 from __future__ import annotations
@@ -42,7 +47,57 @@ Reading = Literal["compact", "tokens", "all-whitespace"]
 """Which reading of "all spaces removed" a signature matched ("compact": the body has no
 whitespace outside or inside strings, so both readings give the same message)."""
 
-DEFAULT_TOLERANCE: Final = 300
+_PLACEHOLDER: Final = re.compile(r"(\{timestamp\}|\{body\})")
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """How a notification is signed: the document's `x-sms-hook-signature`, as data.
+
+    The signature is the lower-case hex HMAC, with hash `algorithm` (a `hashlib` name), of
+    `template` with `{timestamp}` replaced by the timestamp header's value as sent and `{body}` by
+    the compact body. Header names are lower case.
+    """
+
+    signature_header: str
+    timestamp_header: str
+    algorithm: str
+    template: str
+    tolerance: int
+    """Recommended seconds a timestamp may differ from now (0: no check)."""
+
+    def __post_init__(self) -> None:
+        parts = _PLACEHOLDER.findall(self.template)
+        if sorted(parts) != ["{body}", "{timestamp}"]:
+            raise ValueError(
+                f"template: {self.template!r} must hold {{timestamp}} and {{body}} once each"
+            )
+        if self.algorithm not in hashlib.algorithms_guaranteed:
+            raise ValueError(f"algorithm: {self.algorithm!r} is not a hash that hashlib provides")
+
+    @property
+    def hash_name(self) -> str:
+        """The hash as people write it: `sha256` is SHA-256."""
+        return re.sub(r"^SHA(?=\d)", "SHA-", self.algorithm.upper())
+
+    def fill(self, timestamp: str, compact_body: bytes) -> bytes:
+        """Return the signed message: the template with the timestamp and the body put in."""
+        values = {"{timestamp}": timestamp.encode(), "{body}": compact_body}
+        return b"".join(
+            values.get(part, part.encode()) for part in _PLACEHOLDER.split(self.template)
+        )
+
+
+DEFAULT_SCHEME: Final = Scheme(
+    signature_header="signature",
+    timestamp_header="timestamp",
+    algorithm="sha256",
+    template="{timestamp}{body}",
+    tolerance=300,
+)
+"""The Betstack documentation's scheme, for callers without a contract (see the module's text)."""
+
+DEFAULT_TOLERANCE: Final = DEFAULT_SCHEME.tolerance
 """Seconds a timestamp may differ from now, as Stripe and Standard Webhooks allow."""
 
 _JSON_WHITESPACE: Final = re.compile(rb"[ \t\n\r]")
@@ -88,19 +143,19 @@ def strip_all_whitespace(body: bytes) -> bytes:
     return _JSON_WHITESPACE.sub(b"", body)
 
 
-def message(timestamp: str, body: bytes) -> bytes:
+def message(timestamp: str, body: bytes, scheme: Scheme = DEFAULT_SCHEME) -> bytes:
     """Return the signed message for a body as sent: timestamp, then the compact body."""
-    return timestamp.encode() + compact(body)
+    return scheme.fill(timestamp, compact(body))
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
+def sign(secret: str, timestamp: str, body: bytes, scheme: Scheme = DEFAULT_SCHEME) -> str:
     """Return the lower-case hex signature of `body` sent at `timestamp` (reading "tokens")."""
-    return hmac_hex(secret, message(timestamp, body))
+    return hmac_hex(secret, message(timestamp, body, scheme), scheme)
 
 
-def hmac_hex(secret: str, msg: bytes) -> str:
-    """Return the lower-case hex HMAC-SHA256 of an already-built message."""
-    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()
+def hmac_hex(secret: str, msg: bytes, scheme: Scheme = DEFAULT_SCHEME) -> str:
+    """Return the lower-case hex HMAC (SHA-256 unless the scheme says) of a built message."""
+    return hmac.new(secret.encode(), msg, scheme.algorithm).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,27 +171,29 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    tolerance: int = DEFAULT_TOLERANCE,
+    tolerance: int | None = None,
     now: float | None = None,
+    scheme: Scheme = DEFAULT_SCHEME,
 ) -> Verified:
     """Accept a request's signature or raise the `SignatureError` that names the reason.
 
-    `headers` must map lower-case header names to values. `tolerance` is in seconds, 0 turns the
-    timestamp check off. The comparison is constant-time.
+    `headers` must map lower-case header names to values. `tolerance` is in seconds (the scheme's
+    unless given), 0 turns the timestamp check off. The comparison is constant-time.
     """
-    signature = headers.get("signature", "")
-    timestamp = headers.get("timestamp", "")
-    for name, value in (("signature", signature), ("timestamp", timestamp)):
+    names = (scheme.signature_header, scheme.timestamp_header)
+    signature, timestamp = (headers.get(name, "") for name in names)
+    for name, value in zip(names, (signature, timestamp), strict=True):
         if not value:
             raise MissingHeader(name, empty=name in headers)
     seconds = parse_timestamp(timestamp)
     if seconds is None:
         raise TimestampNotNumeric(timestamp)
+    tolerance = scheme.tolerance if tolerance is None else tolerance
     if tolerance:
         current = int(time.time() if now is None else now)
         if abs(seconds - current) > tolerance:
             raise TimestampOutOfTolerance(seconds, current, tolerance)
-    return Verified(seconds, match(secret, timestamp, body, signature))
+    return Verified(seconds, match(secret, timestamp, body, signature, scheme))
 
 
 def parse_timestamp(value: str) -> int | None:
@@ -144,24 +201,26 @@ def parse_timestamp(value: str) -> int | None:
     return int(value) if _TIMESTAMP.fullmatch(value) else None
 
 
-def match(secret: str, timestamp: str, body: bytes, signature: str) -> Reading:
+def match(
+    secret: str, timestamp: str, body: bytes, signature: str, scheme: Scheme = DEFAULT_SCHEME
+) -> Reading:
     """Return the reading under which `signature` matches, or raise `SignatureMismatch`."""
-    prefix = timestamp.encode()
     tokens = compact(body)
+    expected = scheme.fill(timestamp, tokens)
+    digest = hmac_hex(secret, expected, scheme).encode()
     given = signature.encode("ascii", errors="replace")
-    if hmac.compare_digest(hmac_hex(secret, prefix + tokens).encode(), given):
+    if hmac.compare_digest(digest, given):
         return "compact" if tokens is body else "tokens"
     stripped = strip_all_whitespace(body)
     if stripped != tokens and hmac.compare_digest(
-        hmac_hex(secret, prefix + stripped).encode(), given
+        hmac_hex(secret, scheme.fill(timestamp, stripped), scheme).encode(), given
     ):
         return "all-whitespace"
     hint = ""
     if signature.lower() != signature and hmac.compare_digest(
-        hmac_hex(secret, prefix + tokens).encode(),
-        signature.lower().encode("ascii", errors="replace"),
+        digest, signature.lower().encode("ascii", errors="replace")
     ):
         hint = "upper-case hex; the platform sends lower-case"
-    elif len(signature) != 64:
-        hint = f"{len(signature)} characters; a SHA-256 hex digest has 64"
-    raise SignatureMismatch(prefix + tokens, hint)
+    elif len(signature) != len(digest):
+        hint = f"{len(signature)} characters; a {scheme.hash_name} hex digest has {len(digest)}"
+    raise SignatureMismatch(expected, hint)

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Final
+from typing import Any
 
 from sms_hook import contract as contract_module
 from sms_hook import signing
 from sms_hook.contract import Contract
-
-PUBLISHED_SECRET: Final = "12345ABCDE"  # noqa: S105 - the documentation's public test key
-PUBLISHED_TIMESTAMP: Final = "1706191612"
 
 
 def _bodies(contract: Contract) -> list[tuple[str, str, bytes]]:
@@ -82,22 +79,25 @@ def _bodies(contract: Contract) -> list[tuple[str, str, bytes]]:
 def build(contract: Contract | None = None) -> dict[str, Any]:
     """Return the vectors document."""
     contract = contract or contract_module.load()
+    # The document's published vector gives the secret and timestamp of every vector.
+    secret, timestamp = contract.vector.secret, contract.vector.timestamp
+    scheme = contract.signature
     vectors: list[dict[str, Any]] = []
     for name, description, body in _bodies(contract):
         entry: dict[str, Any] = {
             "name": name,
             "description": description,
-            "secret": PUBLISHED_SECRET,
-            "timestamp": PUBLISHED_TIMESTAMP,
+            "secret": secret,
+            "timestamp": timestamp,
             "body": body.decode(),
-            "message": signing.message(PUBLISHED_TIMESTAMP, body).decode(),
-            "signature": signing.sign(PUBLISHED_SECRET, PUBLISHED_TIMESTAMP, body),
+            "message": signing.message(timestamp, body, scheme).decode(),
+            "signature": signing.sign(secret, timestamp, body, scheme),
         }
         stripped = signing.strip_all_whitespace(body)
         if stripped != signing.compact(body):
-            all_ws = PUBLISHED_TIMESTAMP.encode() + stripped
+            all_ws = scheme.fill(timestamp, stripped)
             entry["message_all_whitespace"] = all_ws.decode()
-            entry["signature_all_whitespace"] = signing.hmac_hex(PUBLISHED_SECRET, all_ws)
+            entry["signature_all_whitespace"] = signing.hmac_hex(secret, all_ws, scheme)
         vectors.append(entry)
     return {
         "description": (

@@ -97,7 +97,9 @@ def send(
     for warning in notification.unknown_fields(contract, type_name, (*sets, *unsets)):
         click.echo(f"sms-hook: warning: {warning} (sent anyway)", err=True)
     body = delivery.encode(contract, built, pretty=pretty)
-    request = delivery.signed_request(body, secret, operator_name=operator_name)
+    request = delivery.signed_request(
+        body, secret, operator_name=operator_name, scheme=contract.signature
+    )
     verdict = judge.Judge(contract, secret).judge(request.headers, body)
 
     click.echo(click.style(f"> POST {wire.mask(url)}", bold=True))

@@ -65,14 +65,14 @@ def sign(
             f"{shown!r} is not a unix time in whole seconds (1 to 18 ASCII digits)",
             param_hint="--timestamp",
         )
-    msg = signing.message(ts, body)
+    msg = signing.message(ts, body, contract.signature)
     _note_order(contract, body)
     if check is None:
         click.echo(f"message:   {msg.decode('utf-8', errors='backslashreplace')}")
-        click.echo(f"signature: {signing.sign(secret, ts, body)}")
+        click.echo(f"signature: {signing.sign(secret, ts, body, contract.signature)}")
         return
     try:
-        reading = signing.match(secret, ts, body, check)
+        reading = signing.match(secret, ts, body, check, contract.signature)
     except SignatureMismatch as exc:
         raise ContractBroken(str(exc)) from exc
     click.echo(f"signature matches (reading: {reading})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.progress import Progress as Bar
 
-from contract_tests import json_report, junit
+from contract_tests import certificate, json_report, junit
 from contract_tests.report import Line, summary, verdict
 from contract_tests.runner import (
     DEFAULT_CONCURRENCY,
@@ -25,6 +25,7 @@ from contract_tests.runner import (
     Settings,
 )
 from contract_tests.runner import verify as run
+from contract_tests.window import RECOMMENDED as REPLAY_DEFAULT
 from sms_hook import contract as contract_module
 from sms_hook.cli.base import (
     ContractBroken,
@@ -34,6 +35,7 @@ from sms_hook.cli.base import (
     secret_option,
     writable,
 )
+from sms_hook.cli.rerun import parse_only, rerun_cause
 from sms_hook.delivery import DEFAULT_OPERATOR, DEFAULT_TIMEOUT
 from sms_hook.errors import SmsHookError
 
@@ -66,6 +68,12 @@ Examples:
   # reproducible, more generated cases, reports for CI
   sms-hook verify http://127.0.0.1:8080/hooks/sms --seed 42 --max-examples 100 \\
       --junit-xml verify.xml --report-json verify.json
+  # the certificate to attach to a certification request
+  sms-hook verify http://127.0.0.1:8080/notifications --report-html certificate.html
+  # after a fix: send the requests of cause 2 of a report again, freshly signed
+  sms-hook verify http://127.0.0.1:8080/notifications --rerun verify.json#2
+  # strict replay mode: a replay window wider than ±300 s is a failure (option after URL)
+  sms-hook verify http://127.0.0.1:8080/hooks/sms --require-replay-protection
   # behind a gateway that wants its own credentials; a private CA
   sms-hook verify https://gw.example.com/sms --header 'Authorization: Bearer ...' \\
       --ca-bundle ./ca.pem
@@ -125,6 +133,18 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     help="Add a header to every request (e.g. a gateway's credentials; masked in "
     "reports). Repeatable.",
 )
+@click.option(
+    "--require-replay-protection",
+    "replay_seconds",
+    type=click.IntRange(min=1),
+    is_flag=False,
+    flag_value=REPLAY_DEFAULT,
+    default=None,
+    metavar="[SECONDS]",
+    help="Strict replay mode: a receiver must reject timestamps more than SECONDS "
+    f"(default {REPLAY_DEFAULT}) in the past or in the future; a wider window is a failure "
+    "that names the measured window.",
+)
 @click.option("--insecure", is_flag=True, help="Do not verify the receiver's TLS certificate.")
 @click.option(
     "--ca-bundle",
@@ -143,6 +163,30 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
     callback=writable,
     help="Write every failure, count and advisory as JSON.",
 )
+@click.option(
+    "--report-html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable,
+    help="Write the certificate: one self-contained HTML page (verdict, scores, causes, "
+    "provenance).",
+)
+@click.option(
+    "--only",
+    metavar="RULE[/TYPE]",
+    help="Send only the battery's probes of one rule (and type); no generated cases.",
+)
+@click.option(
+    "--rerun",
+    "rerun_of",
+    metavar="REPORT.json#CAUSE",
+    help="Send the failing requests of one cause of a --report-json report again, freshly "
+    "signed, and say whether each still fails (CAUSE: its number or id; none: every failure).",
+)
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Show every failing request kept under its cause, not only the smallest.",
+)
 def verify(
     url: str,
     secret: str | None,
@@ -153,10 +197,15 @@ def verify(
     concurrency: int,
     max_time: float | None,
     headers: tuple[str, ...],
+    replay_seconds: int | None,
     insecure: bool,
     ca_bundle: Path | None,
     junit_xml: Path | None,
     report_json: Path | None,
+    report_html: Path | None,
+    only: str | None,
+    rerun_of: str | None,
+    verbose: bool,
 ) -> None:
     """Check the receiver at URL (any path, http or https) against the contract.
 
@@ -182,15 +231,25 @@ def verify(
         max_time=max_time,
         headers=extra_headers,
         tls_verify=False if insecure else (str(ca_bundle) if ca_bundle else True),
+        only=parse_only(only, tuple(contract.types)),
+        require_replay_protection=replay_seconds,
     )
+    if rerun_of is not None:
+        rerun_cause(settings, rerun_of, contract, _echo)
+        return
     with _progress() as progress:
         result = run(settings, progress=progress, contract=contract)
-    for line in summary(result):
+    for line in summary(result, verbose=verbose, contract=contract):
         _echo(line)
-    for path, write in ((junit_xml, junit.write), (report_json, json_report.write)):
+    writers: tuple[tuple[Path | None, Callable[[Path], None]], ...] = (
+        (junit_xml, lambda path: junit.write(result, path)),
+        (report_json, lambda path: json_report.write(result, path, contract=contract)),
+        (report_html, lambda path: certificate.write(result, path, contract)),
+    )
+    for path, write in writers:
         if path is not None:
             try:
-                write(result, path)
+                write(path)
             except OSError as exc:
                 raise SmsHookError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
     if not result.conforms:

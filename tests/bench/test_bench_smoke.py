@@ -23,6 +23,7 @@ def test_benchmark_prints_a_ratio_and_measures_only_200s(tmp_path: Path) -> None
             "--warmup=0.3",
             "--connections=8",
             "--tool=python",
+            "--targets=baseline,mock",
             f"--json={results}",
         ],
         capture_output=True,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +23,16 @@ def page(browser_process: Chromium) -> Iterator[Page]:
     """A fresh tab, in its own browser context, of the shared Chromium."""
     with browser_process.page() as tab:
         yield tab
+
+
+@pytest.fixture
+def artifacts(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """Where a test keeps its screenshots: `$SMS_HOOK_ARTIFACTS/browser/<test>` when set (CI
+    uploads it), else a pytest temporary directory."""
+    root = os.environ.get("SMS_HOOK_ARTIFACTS")
+    name = request.node.name.replace("[", "-").replace("]", "")
+    if root:
+        folder = Path(root) / "browser" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp(name[:40])

@@ -127,7 +127,10 @@ def test_ticket_status_enums_are_checked(judge: Judge) -> None:
         "type": "ticket_status",
         "data": {"ticket_id": "t", "status": "closed", "result": "won"},
     }
-    assert str(judged(judge, notification).findings[0]).startswith('data.status: "closed"')
+    verdict = judged(judge, notification)
+    assert verdict.expect is Expect.REJECT
+    assert verdict.status == 400
+    assert str(verdict.findings[0]).startswith('data.status: "closed"')
 
 
 def test_otp_fields_must_be_strings(judge: Judge) -> None:

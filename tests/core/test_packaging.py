@@ -44,6 +44,7 @@ def test_the_wheel_ships_the_documents_vectors_and_all_three_packages(wheel: Pat
         "sms_hook/py.typed",
         "mock_server/__init__.py",
         "contract_tests/__init__.py",
+        "contract_tests/certificate.css",
         "sms_hook/cli/__init__.py",
     ):
         assert required in names, required

@@ -148,12 +148,28 @@ def test_a_non_ascii_signature_is_rejected_not_crashed_on() -> None:
         signing.verify(SECRET, headers("é" * 64), PUBLISHED_BODY, tolerance=0)
 
 
-def test_comparison_is_constant_time() -> None:
-    # hmac.compare_digest is the constant-time primitive; prove the module goes through it.
-    import inspect
+def test_the_signature_decision_is_made_by_the_constant_time_compare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # hmac.compare_digest is the constant-time primitive. Prove match() answers with whatever it
+    # says, so no other comparison (==, startswith, a bypass) can decide instead.
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
 
-    assert "compare_digest" in inspect.getsource(signing.match)
-    assert "==" not in inspect.getsource(signing.match).split("hint =")[0].replace("!=", "")
+    def recording(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(signing.hmac, "compare_digest", recording)
+    assert signing.match(SECRET, TIMESTAMP, PUBLISHED_BODY, PUBLISHED_SIGNATURE) == "compact"
+    assert (PUBLISHED_SIGNATURE.encode(), PUBLISHED_SIGNATURE.encode()) in calls
+
+    monkeypatch.setattr(signing.hmac, "compare_digest", lambda a, b: False)
+    with pytest.raises(SignatureMismatch):
+        signing.match(SECRET, TIMESTAMP, PUBLISHED_BODY, PUBLISHED_SIGNATURE)
+
+    monkeypatch.setattr(signing.hmac, "compare_digest", lambda a, b: True)
+    assert signing.match(SECRET, TIMESTAMP, PUBLISHED_BODY, "0" * 64) == "compact"
 
 
 @pytest.mark.parametrize("timestamp", ["1" * 5000, "1" * 19, "１７０６１９１６１２", "-1706191612"])

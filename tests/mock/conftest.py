@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from mock_server.app import Mock, create_app
+from mock_server.connection import server_options
 from mock_server.faults import Faults
 from mock_server.settings import Settings
 from sms_hook import delivery
@@ -91,7 +92,7 @@ def _starter() -> Iterator[Start]:
         def run(*, faults: Faults | None = None, **fields: Any) -> Running:
             fields.setdefault("journal", ":memory:")
             built = create_app(Settings(**fields), faults=faults)
-            base = stack.enter_context(serve(built.app))
+            base = stack.enter_context(serve(built.app, **server_options()))
             client = stack.enter_context(httpx.Client(timeout=10))
             return Running(base, built, client)
 

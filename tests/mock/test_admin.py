@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+import yaml
 
+from mock_server.admin import parse_moment
+from sms_hook import contract as contract_module
 from tests.mock.conftest import Running, Start, problem
 
 
@@ -167,3 +172,45 @@ def test_the_admin_api_document_is_served_with_its_own_swagger_ui(receiver: Runn
 
     assert "/notifications/count" in document["paths"]
     assert receiver.client.get(receiver.base + "/__admin/ui/").status_code == 200
+
+
+def test_a_405_on_the_notifications_list_allows_delete_too(receiver: Running) -> None:
+    response = receiver.client.put(receiver.base + "/__admin/notifications")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    ("since", "seconds"),
+    [
+        ("1706191612", 1706191612.0),
+        ("1706191612.5", 1706191612.5),
+        ("2024-01-25", 1706140800.0),
+        ("2024-01-25T14:06:52Z", 1706191612.0),
+        ("2024-01-25 14:06", 1706191560.0),
+        ("2024-01-25T16:06:52.250+02:00", 1706191612.25),
+        ("2024-02-30", 1709251200.0),  # a day past the month's end counts on: 1 March
+    ],
+)
+def test_every_form_the_since_pattern_allows_has_a_moment(since: str, seconds: float) -> None:
+    pattern = _since_schema()["pattern"]
+    assert re.search(pattern, since)
+    assert parse_moment(since) == seconds
+
+
+def test_a_since_value_outside_the_pattern_is_refused_in_words(receiver: Running) -> None:
+    response = receiver.client.get(receiver.base + "/__admin/notifications?since=1706191612Z")
+
+    assert response.status_code == 400
+    assert problem(response)["detail"] == (
+        "since: '1706191612Z' is neither ISO-8601 (2024-01-25T14:06:52Z) "
+        "nor unix seconds (1706191612)"
+    )
+
+
+def _since_schema() -> dict[str, Any]:
+    path = contract_module.document_path(contract_module.ADMIN_FILE)
+    document = yaml.safe_load(path.read_bytes())
+    schema: dict[str, Any] = document["components"]["parameters"]["Since"]["schema"]
+    return schema

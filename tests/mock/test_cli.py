@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import shutil
+import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
+from mock_server.settings import PARSERS
 from sms_hook import contract as contract_module
 from sms_hook import delivery
 from sms_hook.cli import cli
@@ -163,19 +169,85 @@ H2C = (
 )
 
 
-def test_a_notification_that_offers_an_h2c_upgrade_is_accepted_by_default(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_notification_that_offers_an_h2c_upgrade_is_accepted(tmp_path: Path, parser: str) -> None:
     # curl --http2 and Java's HttpClient offer HTTP/2 on http:// URLs; the server ignores the
-    # offer and must still read the body (the default parser, h11, does).
-    with running("--journal", ":memory:", cwd=tmp_path) as process:
+    # offer and must still read the body (stock uvicorn with httptools drops it, issue 2722).
+    with running("--journal", ":memory:", "--http-parser", parser, cwd=tmp_path) as process:
         answer = _post_raw(process.base, H2C)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
     assert b"Notification received" in answer
 
 
-def test_with_httptools_a_body_lost_to_an_h2c_upgrade_is_named(tmp_path: Path) -> None:
-    with running("--journal", ":memory:", "--http-parser", "httptools", cwd=tmp_path) as process:
-        answer = _post_raw(process.base, H2C)
-        plain = _post_raw(process.base, b"")
-    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
-    assert b"header upgrade: the request asks to switch protocols" in answer
-    assert plain.startswith(b"HTTP/1.1 200"), plain[:300]
+@pytest.mark.skipif(
+    shutil.which("curl") is None and os.environ.get("CI") != "true",
+    reason="curl is not installed (in CI the test runs, and fails without it)",
+)
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_curl_http2_to_the_default_mock_is_answered_200_and_its_body_journaled(
+    tmp_path: Path, framing: str
+) -> None:
+    contract = contract_module.load()
+    body = delivery.encode(contract, contract.example("bet_result"))
+    signed = delivery.signed_request(body, TEST_SECRET)
+    (tmp_path / "body.json").write_bytes(body)
+    command = ["curl", "-sS", "--http2", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}"]
+    for name, value in signed.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    if framing == "chunked":
+        command += ["-H", "transfer-encoding: chunked"]
+    with running("--journal", ":memory:", cwd=tmp_path) as process:
+        command += ["--data-binary", "@body.json", process.base + contract.path]
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, check=True, timeout=20)
+        record = httpx.get(process.base + "/__admin/notifications?limit=1").json()["items"][0]
+    assert done.stdout.decode().endswith("\n200"), done.stdout
+    assert record["headers"]["upgrade"] == "h2c"
+    assert base64.b64decode(record["body_base64"]) == body
+    assert record["verdict"] == "accepted"
+
+
+def test_a_secret_that_is_not_utf8_is_refused_at_start_with_one_line_and_exit_2(
+    tmp_path: Path,
+) -> None:
+    # $'\xff\xfe' in a shell: Python sees the bytes as surrogate escapes, which have no UTF-8.
+    command = [*COMMAND, "--port", "0", "--journal", ":memory:", "--secret", "\udcff\udcfe"]
+    done = subprocess.run(
+        command, cwd=tmp_path, env=cli_env(), capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    assert lines == [
+        "sms-hook: secret: is not UTF-8 text (it holds bytes that are not UTF-8); "
+        "give the partner's key as text"
+    ], lines
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead but still listed until its (new) parent reaps it.
+    return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_workers_stop_when_their_supervisor_is_killed_with_sigkill(tmp_path: Path) -> None:
+    journal = str(tmp_path / "journal.db")
+    with running("--journal", journal, "--workers", "2", cwd=tmp_path) as process:
+        workers = _children(process.popen.pid)
+        assert len(workers) >= 2, workers
+        process.popen.kill()
+        process.popen.wait(timeout=10)
+        deadline = time.monotonic() + 30  # a bound for a loaded machine, not a speed claim
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling other processes: there is nothing to wait on
+        left = [w for w in workers if _alive(w)]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -75,12 +75,14 @@ def test_preferences_the_mock_does_not_know_are_ignored(receiver: Running) -> No
 
 def test_fail_rate_one_answers_every_notification_with_a_simulated_500(start: Start) -> None:
     running = start(fail_rate=1.0)
+    types = list(running.contract.types)
 
-    response = running.notify(running.example())
-
-    assert response.status_code == 500
-    assert problem(response)["detail"].startswith("simulated by --fail-rate 1;")
-    assert running.last()["simulated"] == "--fail-rate 1"
+    for type_name in types * 3:
+        response = running.notify(running.example(type_name))
+        assert response.status_code == 500, type_name
+        assert problem(response)["detail"].startswith("simulated by --fail-rate 1;")
+        assert running.last()["simulated"] == "--fail-rate 1"
+    assert running.admin("/notifications/count", verdict="simulated")["count"] == len(types) * 3
 
 
 def test_fail_rate_fails_about_that_share_and_the_journal_counts_them(start: Start) -> None:

@@ -7,13 +7,14 @@ import hashlib
 import hmac
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mock_server.app import create_app
-from mock_server.journal import Entry, Journal
+from mock_server.journal import PRUNE_EVERY, Entry, Filter, Journal
 from mock_server.settings import Settings
 from sms_hook import delivery, signing
 from sms_hook.errors import SmsHookError
@@ -94,9 +95,11 @@ def test_the_secret_is_never_recorded(start: Start) -> None:
 
     running.notify(running.example(), secret="s3cret-never-shown")
     running.notify(running.example(), secret="another")
-    page = running.client.get(running.base + "/__admin/notifications").text
+    page = running.client.get(running.base + "/__admin/notifications")
 
-    assert "s3cret-never-shown" not in page
+    assert page.status_code == 200
+    assert len(page.json()["items"]) == 2
+    assert "s3cret-never-shown" not in page.text
 
 
 def test_file_journal_survives_a_restart(tmp_path: Path) -> None:
@@ -200,3 +203,39 @@ def test_a_file_journal_uses_write_ahead_logging(tmp_path: Path) -> None:
 
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_journal_keeps_at_most_max_rows_deleting_the_oldest(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path / "journal.db"), max_rows=300)
+    try:
+        for start in range(0, 2000, 100):
+            journal.record_many([_entry(ticket_id=f"t{n}") for n in range(start, start + 100)])
+        count = journal.count()
+        newest = journal.entries(Filter(), limit=1)[0]
+        oldest_kept = journal.entries(Filter(), limit=1, offset=count - 1)[0]
+    finally:
+        journal.close()
+    assert 300 <= count < 300 + PRUNE_EVERY  # pruned every PRUNE_EVERY inserts
+    assert newest.ticket_id == "t1999"
+    assert oldest_kept.id == newest.id - count + 1  # the oldest went, none in between
+
+
+def test_a_journal_with_max_rows_0_keeps_every_row(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path / "journal.db"), max_rows=0)
+    try:
+        for start in range(0, 1500, 100):
+            journal.record_many([_entry(ticket_id=f"t{n}") for n in range(start, start + 100)])
+        assert journal.count() == 1500
+    finally:
+        journal.close()
+
+
+def test_queries_from_other_threads_read_the_same_journal_file(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path / "journal.db"))
+    try:
+        journal.record_many([_entry(ticket_id=f"t{n}") for n in range(10)])
+        with ThreadPoolExecutor(2) as pool:
+            counts = list(pool.map(lambda _: journal.count(Filter(ticket_id="t3")), range(4)))
+    finally:
+        journal.close()
+    assert counts == [1, 1, 1, 1]

@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from sms_hook import delivery, signing
@@ -426,11 +425,39 @@ def test_problem_body_is_valid_against_the_documents_problem_schema(receiver: Ru
     assert all(set(e) == {"field", "reason"} for e in document["errors"])
 
 
+def _exchange(conn: socket.socket, path: str, body: bytes, content_type: str | None) -> bytes:
+    """Send one HTTP/1.1 request on `conn` and return its whole answer head (the body is read)."""
+    head = f"POST {path} HTTP/1.1\r\nhost: mock\r\ncontent-length: {len(body)}\r\n"
+    if content_type:
+        head += f"content-type: {content_type}\r\n"
+    conn.sendall(head.encode() + b"\r\n" + body)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, "the mock closed the connection instead of answering"
+        data += chunk
+    answer_head, _, rest = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in answer_head.split(b"\r\n")[1:]
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        assert chunk, "the mock closed the connection in the middle of an answer"
+        rest += chunk
+    return answer_head
+
+
 def test_connection_is_kept_alive_across_rejections(receiver: Running) -> None:
-    with httpx.Client() as client:
-        for body in (b"\xff", b"[]", b"{}"):
-            client.post(
-                receiver.endpoint, content=body, headers={"content-type": "application/json"}
-            )
-        response = client.post(receiver.endpoint, content=b"{}")
-    assert response.status_code == 415
+    # A raw socket, because httpx would silently open a new connection after a close.
+    url = urlsplit(receiver.endpoint)
+    with socket.create_connection((url.hostname or "127.0.0.1", url.port or 80), timeout=5) as conn:
+        heads = [
+            _exchange(conn, url.path, body, "application/json") for body in (b"\xff", b"[]", b"{}")
+        ]
+        heads.append(_exchange(conn, url.path, b"{}", None))
+    statuses = [h.split(b" ", 2)[1] for h in heads]
+    assert all(s.startswith(b"4") for s in statuses), statuses
+    assert statuses[-1] == b"415"
+    assert not any(b"connection: close" in h.lower() for h in heads)

@@ -16,6 +16,17 @@ class _WrongAnswer(Defective):
     """Answers every valid notification with `answer`."""
 
     answer: ClassVar[Response]
+    # Every request it accepts gets the wrong answer, so each rule that requires an acceptance,
+    # and the open cases it accepts, break with it.
+    also = frozenset(
+        {
+            "accept-whitespace",
+            "accept-non-ascii",
+            "accept-safe-integers",
+            "accept-header-case",
+            "open-policy",
+        }
+    )
 
     async def acknowledge(
         self, notification: dict[str, Any], headers: Mapping[str, str]

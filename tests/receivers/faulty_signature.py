@@ -56,6 +56,9 @@ class RawBodySignature(Defective):
 
     name = "signature_over_raw_bytes"
     rule = "accept-whitespace"
+    # The same defect accepts an indented body signed over its raw bytes, which the contract's
+    # compact reading forbids.
+    also = frozenset({"reject-bad-signature"})
 
     def signed_body(self, body: bytes) -> bytes:
         return body

@@ -25,7 +25,7 @@ from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest, encode, signed_request
 from sms_hook.judge import Expect, Judge
 from sms_hook.response import acceptance_problems, open_problems, rejection_problems
-from tests.receivers import CORRECT, FAULTY, RECEIVER_PATH, RULES
+from tests.receivers import CORRECT, CRASH_RULES, FAULTY, RECEIVER_PATH, RULES
 from tests.receivers.raw_bytes import FIELDS
 from tests.receivers.reserialise import SCHEMAS
 from tests.receivers.starlette_table import TABLE
@@ -496,6 +496,19 @@ PROBES: Final[dict[str, Build]] = {
     "unknown_type_500": OPEN["unknown type"],
     "missing_operator_name_500": OPEN["operator-name missing"],
     "bet_result_void_hangs": valid(result="void"),
+    "quote_500": valid(ticket_id="O'Brien"),
+    "nul_500": raw(
+        b'{"type":"bet_result","data":{"ticket_id":"a\\u0000b","result":"lost",'
+        b'"event_id":100001,"bet_id":11}}'
+    ),
+    "escaped_surrogate_500": raw(
+        b'{"type":"bet_result","data":{"ticket_id":"a\\ud800b","result":"lost",'
+        b'"event_id":100001,"bet_id":11}}'
+    ),
+    "nan_in_extra_field_accepted": raw(
+        b'{"type":"bet_result","data":{"ticket_id":"6549197db70d9c7f28c2a57e","result":"lost",'
+        b'"event_id":100001,"bet_id":11,"score":NaN}}'
+    ),
 }
 
 
@@ -521,7 +534,7 @@ def test_faulty_receiver_breaks_the_contract_on_its_probe_where_raw_bytes_does_n
     # verify names a 5xx or a timeout `no-server-error` whatever the probe; every other label
     # holds only if the defect shows without one.
     crashed = answer is None or answer.status_code >= 500
-    assert crashed == (FAULTY[receiver][1] == "no-server-error")
+    assert crashed == (FAULTY[receiver][1] in CRASH_RULES)
     assert problems(contract, expect, _answer(client, url("raw_bytes"), request)) == []
 
 

@@ -94,7 +94,7 @@ def judge_receiver(
         if verdict.expect is Expect.ACCEPT or (verdict.expect is Expect.EITHER and accept_open):
             await answer(send, 200, {"message": "Notification received"})
         else:
-            first = verdict.binding[0] if verdict.binding else verdict.findings[0]
+            first = (verdict.binding or verdict.findings or verdict.allowances)[0]
             await answer(
                 send,
                 first.status,
@@ -139,10 +139,21 @@ class RawServer:
     """An HTTP/1.1 server on a plain socket, for what uvicorn will not do: drop a connection
     without an answer, or stop listening for good (as a crashed process does)."""
 
-    def __init__(self, secret: str, *, drop_when: bytes, die: bool = False) -> None:
+    def __init__(
+        self,
+        secret: str,
+        *,
+        drop_when: bytes = b"\0never\0",
+        die: bool = False,
+        case_sensitive: bool = False,
+    ) -> None:
         self.judge = Judge(contract_module.load(), secret)
         self.drop_when = drop_when
         self.die = die
+        self.case_sensitive = case_sensitive
+        """Look header names up exactly as sent, as a hand-written parser might: a defect."""
+        self.header_names: list[tuple[str, ...]] = []
+        """The header names of every request, in the letter case they arrived in."""
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}{PATH}"
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -179,10 +190,14 @@ class RawServer:
                 while line not in (b"\r\n", b""):
                     head.append(line.decode("latin-1"))
                     line = stream.readline()
-                headers = {
-                    k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])
-                }
-                body = stream.read(int(headers.get("content-length", "0")))
+                fields = [
+                    (k.strip(), v.strip()) for k, _, v in (h.partition(":") for h in head[1:])
+                ]
+                self.header_names.append(tuple(k for k, _ in fields))
+                headers = {k.lower(): v for k, v in fields}
+                body = _read_body(stream, headers)
+                if self.case_sensitive:
+                    headers = {k: v for k, v in fields if k == k.lower()}
                 if self.drop_when in body:
                     if self.die:
                         self._stop_listening()
@@ -198,3 +213,18 @@ class RawServer:
                     f"content-length: {len(payload)}\r\n\r\n".encode()
                     + payload
                 )
+
+
+def _read_body(stream: Any, headers: dict[str, str]) -> bytes:
+    """The request body, by Content-Length or chunked transfer coding (as HTTP/1.1 requires)."""
+    if "chunked" not in headers.get("transfer-encoding", "").lower():
+        return bytes(stream.read(int(headers.get("content-length", "0"))))
+    chunks = []
+    while True:
+        size = int(stream.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline() not in (b"\r\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        chunks.append(stream.read(size))
+        stream.readline()

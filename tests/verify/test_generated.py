@@ -10,6 +10,7 @@ from contract_tests import generated
 from contract_tests.exchange import Stopped, Unsendable
 from contract_tests.result import Failure
 from contract_tests.signer import Signer
+from sms_hook import repro
 from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest
 from tests.verify import curl
@@ -58,7 +59,7 @@ def _failure(request: SignedRequest) -> Failure:
         "g",
         ("p",),
         400,
-        request.curl("http://x/"),
+        repro.curl("http://x/", request.headers.items(), request.body),
         None,
     )
 
@@ -95,7 +96,11 @@ def test_an_unsendable_case_is_skipped_not_reported(contract: Contract) -> None:
     stream = generated.streams(contract)[0]
     signer = Signer(contract, SECRET, "acme")
 
+    calls = []
+
     def attempt(request: SignedRequest, _: generated.Stream) -> Failure | None:
+        calls.append(request)
         raise Unsendable("no")
 
     assert generated.explore(contract, stream, signer, attempt, seed_value=1, max_examples=5) == []
+    assert len(calls) > 1, "the stream stopped at the first unsendable case"

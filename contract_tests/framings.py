@@ -1,0 +1,182 @@
+"""Framings: the same valid notification put on the wire the ways other HTTP clients do.
+
+httpx always sends HTTP/1.1 with a `Content-Length`; other senders use chunked transfer coding,
+`Expect: 100-continue` (curl for bodies over 1 kB, Java, .NET), HTTP/1.0, `Connection: close`,
+or offer an upgrade to HTTP/2 (`curl --http2` and Java's HttpClient on http:// URLs). These are
+written by hand on a socket, and the answer is read with the standard library's HTTP parser.
+What the receiver must answer is the judge's (`sms_hook.judge.framing`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import select
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import urlsplit
+
+from contract_tests.channel import Channel
+from contract_tests.exchange import Exchange
+from contract_tests.probe import Probe
+from contract_tests.result import Advisory, Failure
+from contract_tests.samples import edited, encode, free_strings
+from sms_hook.contract import Contract
+from sms_hook.delivery import Answer, SignedRequest
+from sms_hook.judge.framing import FRAMINGS, Framing
+
+CONTINUE_WAIT: Final = 0.5
+"""Seconds to wait for `100 Continue` before sending the body anyway (curl waits 1 s)."""
+MAX_ANSWER: Final = 1 << 20
+H2C_SETTINGS: Final = "AAMAAABkAARAAAAAAAIAAAAA"
+"""An HTTP2-Settings header value as curl sends it."""
+RULE: Final = "accept-framings"
+ADVISORY: Final = "advisory-framing"
+
+
+def framed_headers(request: SignedRequest, framing: str) -> dict[str, str]:
+    """The request's headers as this framing sends them (what the judge is shown)."""
+    headers = dict(request.headers)
+    if framing == "chunked":
+        headers["Transfer-Encoding"] = "chunked"
+    else:
+        headers["Content-Length"] = str(len(request.body))
+    if framing == "expect-100-continue":
+        headers["Expect"] = "100-continue"
+    elif framing in ("connection-close", "http-1.0"):
+        headers["Connection"] = "close"
+    elif framing == "h2c-upgrade":
+        headers["Connection"] = "Upgrade, HTTP2-Settings"
+        headers["Upgrade"] = "h2c"
+        headers["HTTP2-Settings"] = H2C_SETTINGS
+    return headers
+
+
+def send(
+    url: str,
+    request: SignedRequest,
+    framing: str,
+    *,
+    timeout: float,
+    tls: bool | ssl.SSLContext = True,
+) -> Exchange:
+    """Send one request framed as `framing` on a new connection; never raises for the wire."""
+    parts = urlsplit(url)
+    secure = parts.scheme == "https"
+    host = parts.hostname or "localhost"
+    port = parts.port or (443 if secure else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = framed_headers(request, framing)
+    version = "HTTP/1.0" if framing == "http-1.0" else "HTTP/1.1"
+    head = f"POST {target} {version}\r\nHost: {parts.netloc.rpartition('@')[2]}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    body = request.body
+    if framing == "chunked":
+        half = len(body) // 2
+        body = (
+            b"".join(
+                f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+                for piece in (body[:half], body[half:])
+                if piece
+            )
+            + b"0\r\n\r\n"
+        )
+    sent = SignedRequest(headers, request.body)
+    try:
+        with _connect(host, port, secure, tls, timeout) as conn:
+            conn.sendall(head.encode("latin-1"))
+            if framing == "expect-100-continue":
+                select.select([conn], [], [], CONTINUE_WAIT)  # the answer is read below
+            with contextlib.suppress(OSError):  # a receiver may answer without reading it
+                conn.sendall(body)
+            answer = http.client.HTTPResponse(conn)
+            answer.begin()  # skips any 100 Continue
+            if answer.status == 101:
+                return Exchange(sent, None, "switched protocols (101): the answer is HTTP/2")
+            data = answer.read(MAX_ANSWER)
+            found = {k.lower(): v for k, v in answer.getheaders()}
+            return Exchange(sent, Answer(answer.status, found, data))
+    except TimeoutError:
+        return Exchange(sent, None, f"no answer within {timeout:g} s")
+    except (OSError, http.client.HTTPException) as exc:
+        return Exchange(sent, None, f"connection dropped without an answer ({exc!r})")
+
+
+def _connect(
+    host: str, port: int, secure: bool, tls: bool | ssl.SSLContext, timeout: float
+) -> socket.socket:
+    conn = socket.create_connection((host, port), timeout=timeout)
+    if not secure:
+        return conn
+    context = tls if isinstance(tls, ssl.SSLContext) else ssl.create_default_context()
+    if tls is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context.wrap_socket(conn, server_hostname=host)
+
+
+def run(
+    contract: Contract,
+    secret: str,
+    operator_name: str,
+    headers: Mapping[str, str],
+    channel: Channel,
+) -> tuple[list[Failure], dict[str, set[int | None]]]:
+    """Send every type in every framing; return the failures and the h2c answers by type."""
+    failures: list[Failure] = []
+    h2c: dict[str, set[int | None]] = {}
+    for t in contract.types.values():
+        free = free_strings(t)
+        for n, framing in enumerate(FRAMINGS):
+            data = {free[0].name: f"framing-{n}"} if free else {}
+            body = encode(contract, edited(contract, t, **data))
+            rule = RULE if framing.binding else ADVISORY
+            probe = Probe(rule, t.name, f"framed: {framing.description}", body)
+            now = int(time.time())
+            request = probe.request(now, secret, operator_name, headers)
+            sent = channel.send(
+                request,
+                rule=rule,
+                type_name=t.name,
+                title=probe.title,
+                now=now,
+                framing=framing.name,
+            )
+            if sent.failure is not None:
+                failures.append(sent.failure)
+            if not framing.binding:
+                h2c.setdefault(t.name, set()).add(sent.status)
+    return failures, h2c
+
+
+def advise(h2c: dict[str, set[int | None]]) -> Advisory | None:
+    """Say whether an h2c upgrade offer kept its body."""
+    statuses = {s for seen in h2c.values() for s in seen}
+    if not statuses:
+        return None
+    if statuses == {200}:
+        return Advisory(ADVISORY, "an Upgrade: h2c offer keeps its body (200)", notable=False)
+    shown = ", ".join(
+        str(s) if s is not None else "no HTTP/1.1 answer" for s in sorted(statuses, key=str)
+    )
+    return Advisory(
+        ADVISORY,
+        f"an Upgrade: h2c offer (curl --http2, Java's HttpClient on http://) is answered "
+        f"{shown}: a server on uvicorn's httptools parser loses the body of such a request "
+        "(uvicorn issue 2722); run uvicorn with --http h11, or put a proxy in front",
+        notable=True,
+    )
+
+
+def curl_flag(framing: Framing) -> str:
+    """The curl option that sends the same framing."""
+    return {
+        "chunked": "-H 'Transfer-Encoding: chunked'",
+        "expect-100-continue": "-H 'Expect: 100-continue'",
+        "http-1.0": "--http1.0",
+        "connection-close": "-H 'Connection: close'",
+        "h2c-upgrade": "--http2",
+    }[framing.name]

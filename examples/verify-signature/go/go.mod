@@ -1,0 +1,3 @@
+module example.com/smshook/verifysignature
+
+go 1.19
