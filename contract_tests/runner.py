@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from contract_tests import generated
-from contract_tests.advisories import Observation, advise
+from contract_tests.advisories import Observation, advise, not_assessed
 from contract_tests.battery import battery
 from contract_tests.cases import Cases
 from contract_tests.exchange import Sender, Stopped
@@ -130,6 +130,8 @@ def verify(
     run.assessor.fill(result)
     result.advisories = advise(run.observations, contract.tolerance, accepted=run.accepted)
     run.sequenced.finish(result, run.observations)
+    if not run.accepted:
+        result.advisories = not_assessed(result.advisories)
     result.seconds = time.perf_counter() - clock
     return result
 

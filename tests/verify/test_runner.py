@@ -142,7 +142,7 @@ def test_a_wrong_secret_claims_no_advisory_since_nothing_was_accepted(correct_ur
     from contract_tests.runner import Settings, verify
 
     result = verify(Settings(correct_url, "not-the-secret", seed=1, max_examples=0))
-    assert {a.rule for a in result.advisories} == {"advisory-replay", "advisory-spaces-reading"}
+    assert {"advisory-replay", "advisory-spaces-reading"} <= {a.rule for a in result.advisories}
     assert all(
         a.message.startswith("not assessed: no valid notification") for a in result.advisories
     )
@@ -151,10 +151,12 @@ def test_a_wrong_secret_claims_no_advisory_since_nothing_was_accepted(correct_ur
 
 def test_max_time_keeps_the_battery_whole_and_says_what_it_left_out(correct_url: str) -> None:
     from contract_tests.battery import battery
+    from contract_tests.sequenced import SEQUENCED_REQUESTS
     from sms_hook import contract as contract_module
 
     result = quick(correct_url, max_time=0.001)
-    assert result.requests == len(battery(contract_module.load(), SECRET))
+    sent_by_battery = len(battery(contract_module.load(), SECRET))
+    assert sent_by_battery <= result.requests <= sent_by_battery + SEQUENCED_REQUESTS
     assert result.left_out is not None
     assert result.left_out.startswith("--max-time 0.001 s was spent before every generated case")
     assert "otp valid" in result.left_out
@@ -209,6 +211,7 @@ def test_a_sequence_goes_out_in_order_on_one_connection(
     ours = [(port, body) for port, body in seen if b'"code":"90' in body]
     assert [body for _, body in ours] == [p.body for p in steps]
     assert len({port for port, _ in ours}) == 1
-    ports = {port for port, _ in seen}
-    # the workers' connections, and the run's own (the first probe; shrinking)
-    assert len(ports) == (1 if concurrency == 1 else concurrency + 1)
+    # the battery (before the sequenced probes, which open connections of their own): the
+    # workers' connections and the run's own (the first probe), or one
+    battery_ports = {port for port, _ in seen[: len(battery(contract, SECRET)) + len(steps)]}
+    assert len(battery_ports) == (1 if concurrency == 1 else concurrency + 1)
