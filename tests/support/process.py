@@ -35,10 +35,12 @@ class Finished:
 def run(
     *args: str | bytes, limit: float, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Finished:
-    """Run `sms-hook ARGS`; kill it after `limit` s; measure its peak RSS (ru_maxrss of wait4).
+    """Run `sms-hook ARGS`; kill it after `limit` s; measure its peak RSS (VmHWM, polled).
 
     Arguments may be bytes, so that a test can pass what a shell passes (bytes that are not
-    UTF-8). The process's own rusage is read from `os.wait4`, never this process's children.
+    UTF-8). The peak is the kernel's high-water mark of the process's own memory (VmHWM in
+    /proc/PID/status, read every 20 ms until it exits): `ru_maxrss` would count this test
+    process too, since Linux carries the forked copy's size across exec.
     """
     started = time.monotonic()
     process = subprocess.Popen(
@@ -64,10 +66,14 @@ def run(
 
     timer = threading.Timer(limit, kill)
     timer.start()
+    peak = [0]
+    watcher = threading.Thread(target=_watch, args=(process.pid, peak), daemon=True)
+    watcher.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _usage = os.wait4(process.pid, 0)
     finally:
         timer.cancel()
+    watcher.join(timeout=5)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     for reader in readers:
@@ -80,6 +86,22 @@ def run(
         b"".join(out),
         b"".join(err),
         seconds,
-        usage.ru_maxrss / 1024,  # KiB on Linux
+        peak[0] / 1024,
         killed.is_set(),
     )
+
+
+def _watch(pid: int, peak: list[int]) -> None:
+    """Keep in `peak[0]` the largest VmHWM (KiB) of `pid` seen until it is gone."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak[0] = max(peak[0], int(line.split()[1]))
+        if "State:\tZ" in text:
+            return
+        time.sleep(0.02)
