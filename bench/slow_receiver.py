@@ -6,6 +6,7 @@ client that delays its ACKs (Linux: up to 40 ms) makes every answer that late. N
 slept for; this is how the stack behaves.
 
     python bench/slow_receiver.py --port P     # the secret from SMS_HOOK_SECRET
+    python bench/slow_receiver.py --port P --nodelay   # the same, fast: TCP_NODELAY on
 
 It answers what `sms_hook.judge` says: 200 `{"message": ...}` to valid notifications (and to
 open cases), the judge's 4xx to the rest, at any path.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Final
 
@@ -29,6 +31,12 @@ MAX_BODY: Final = 1024 * 1024
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the platform's client expects
     judge: Judge
+    nodelay = False
+
+    def setup(self) -> None:
+        super().setup()
+        if self.nodelay:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -63,8 +71,14 @@ class _Handler(BaseHTTPRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--nodelay",
+        action="store_true",
+        help="Set TCP_NODELAY on every connection: no stall, the same receiver answers at once.",
+    )
     args = parser.parse_args()
     _Handler.judge = Judge(contract_module.load(), os.environ[SECRET_ENV])
+    _Handler.nodelay = args.nodelay
     server = ThreadingHTTPServer(("127.0.0.1", args.port), _Handler)
     server.daemon_threads = True
     server.serve_forever()

@@ -34,6 +34,15 @@ NOT_ASSESSED: Final = (
 )
 
 
+def not_assessed(advisories: Iterable[Advisory]) -> list[Advisory]:
+    """The advisories of a run that accepted no valid notification: each says it is not assessed.
+
+    A receiver that rejects everything (a wrong secret, a wrong path) also rejects a stale
+    timestamp, an escaped byte or an h2c offer: what it answered tells nothing about it.
+    """
+    return [Advisory(a.rule, NOT_ASSESSED, notable=False) for a in advisories]
+
+
 def advise(
     observations: Iterable[Observation], tolerance: int, *, accepted: bool = True
 ) -> list[Advisory]:

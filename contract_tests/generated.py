@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -153,6 +153,8 @@ def explore(
     max_examples: int,
     sent: dict[Sent, Failure | None] | None = None,
     on_case: Callable[[], None] | None = None,
+    drawn: list[tuple[schemathesis.Case[Any], Sent]] | None = None,
+    prefetched: Mapping[Sent, Failure | None] | None = None,
 ) -> list[Failure]:
     """Draw up to `max_examples` cases of a stream, send each, and return the shrunk failures.
 
@@ -165,54 +167,48 @@ def explore(
     case that comes out as a request already sent is not sent again. Besides saving requests,
     this keeps a receiver that refuses a repeated signature (replay protection by nonce) from
     being sent the same valid request twice.
+
+    Sending ahead (the runner does it to send over several connections at once): with `drawn`,
+    nothing is sent and every case passes; each new case is appended to `drawn` with its key,
+    in the order of a run whose cases all pass. `prefetched` then holds the verdicts of those
+    cases, sent meanwhile: the same seed draws the same cases, and a case found there counts as
+    sent now (a failure among them is shrunk as usual, sending what is not there).
     """
-    schema = schemathesis.openapi.from_dict(
-        document_for(contract, stream), config=schemathesis.Config()
-    )
-    operation = schema[contract.path][contract.method]
-    if stream.mode is GenerationMode.POSITIVE:
-        # Valid headers are replaced by real ones anyway; fixing them skips costly regex draws.
-        strategy = operation.as_strategy(
-            generation_mode=stream.mode, headers=header_examples(contract)
-        )
-    else:
-        strategy = operation.as_strategy(generation_mode=stream.mode)
+    strategy = _strategy(contract, stream)
     budget = _Budget()
     memo = {} if sent is None else sent
 
     @seed(seed_value)
-    @settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.generate, Phase.shrink),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=True,
-        print_blob=False,
-    )
+    @_settings(max_examples)
     @given(strategy)
     def run_case(case: schemathesis.Case[Any]) -> None:
         signed = signer.signed(case, int(time.time()))
         if signed is None:
             reject()
         request, key = signed
+        if drawn is not None:  # drawing only: every case passes, nothing is sent
+            if key not in memo:
+                memo[key] = None
+                drawn.append((case, key))
+            return
         if key in memo:
             failure = memo[key]
         else:
-            if budget.exhausted():
-                raise _Enough
-            try:
-                failure = attempt(request, stream)
-            except Unsendable:
-                reject()
-            except Stopped as exc:  # not a failing case: end the run, raise it after
-                budget.stopped = exc
-                raise _Enough from exc
+            if prefetched is not None and key in prefetched:
+                failure = prefetched[key]  # sent already, ahead of time: as if sent now
+            else:
+                if budget.exhausted():
+                    raise _Enough
+                try:
+                    failure = attempt(request, stream)
+                except Unsendable:
+                    reject()
+                except Stopped as exc:  # not a failing case: end the run, raise it after
+                    budget.stopped = exc
+                    raise _Enough from exc
+                if budget.failed_at is not None:
+                    budget.after_failure += 1
             memo[key] = failure
-            if budget.failed_at is not None:
-                budget.after_failure += 1
             if failure is not None:
                 budget.keep(failure, request)
             if on_case is not None:
@@ -231,6 +227,33 @@ def explore(
     if budget.stopped is not None:
         raise budget.stopped
     return [failure for _, failure in budget.smallest.values()]
+
+
+def _strategy(contract: Contract, stream: Stream) -> Any:
+    """Schemathesis's strategy of cases for a stream."""
+    schema = schemathesis.openapi.from_dict(
+        document_for(contract, stream), config=schemathesis.Config()
+    )
+    operation = schema[contract.path][contract.method]
+    if stream.mode is GenerationMode.POSITIVE:
+        # Valid headers are replaced by real ones anyway; fixing them skips costly regex draws.
+        return operation.as_strategy(generation_mode=stream.mode, headers=header_examples(contract))
+    return operation.as_strategy(generation_mode=stream.mode)
+
+
+def _settings(max_examples: int) -> settings:
+    """Hypothesis's settings of a stream: no database, no deadline, quiet, shrink by rule."""
+    return settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.shrink),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=True,
+        print_blob=False,
+    )
 
 
 def _only_case_failures(exc: BaseException) -> bool:

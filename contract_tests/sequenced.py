@@ -30,7 +30,8 @@ from sms_hook.judge import Expect
 from sms_hook.judge.framing import BY_NAME
 
 if TYPE_CHECKING:
-    from contract_tests.runner import Lane, Settings
+    from contract_tests.lane import Lane
+    from contract_tests.settings import Settings
 
 
 class FieldRecorder:

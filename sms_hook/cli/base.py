@@ -164,7 +164,8 @@ def text_option(value: str | None, what: str) -> str | None:
     return value
 
 
-def _secret(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def checked_secret(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A `secret_option` callback: the secret must be text (`secret_option(callback=...)`)."""
     return text_option(value, "--secret / SMS_HOOK_SECRET")
 
 
@@ -216,7 +217,6 @@ def secret_option(**extra: Any) -> Callable[[_F], _F]:
         "--secret",
         envvar=SECRET_ENV,
         show_envvar=True,
-        callback=_secret,
         help="Partner's secret key (prefer the environment variable: options show up in `ps`).",
         **extra,
     )

@@ -13,6 +13,7 @@ from sms_hook.cli.base import (
     ContractBroken,
     Seconds,
     check_url,
+    checked_secret,
     read_input,
     resolve_secret,
     secret_option,
@@ -71,7 +72,7 @@ Examples (against `sms-hook mock`, which listens at http://127.0.0.1:8080/notifi
     help="Seconds for the whole exchange: connect, send, and the last byte of the answer.",
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the receiver's TLS certificate.")
-@secret_option()
+@secret_option(callback=checked_secret)
 def send(
     type_name: str,
     url: str,
@@ -113,7 +114,7 @@ def send(
         tls.verify_mode = ssl.CERT_NONE
     try:
         with wire.Connection(url, tls=tls) as connection:
-            answer = delivery.post(connection, request, timeout)
+            answer = delivery.send(connection, request, timeout)
     except ExchangeFailed as exc:
         raise ContractBroken(str(exc)) from exc
     _show(answer)

@@ -10,7 +10,13 @@ import click
 
 from sms_hook import contract as contract_module
 from sms_hook import delivery, signing
-from sms_hook.cli.base import ContractBroken, read_input, resolve_secret, secret_option
+from sms_hook.cli.base import (
+    ContractBroken,
+    checked_secret,
+    read_input,
+    resolve_secret,
+    secret_option,
+)
 from sms_hook.errors import SignatureMismatch
 
 
@@ -35,7 +41,7 @@ Examples:
 )
 @click.option("--timestamp", metavar="T", help="Unix time in seconds (default: now).")
 @click.option("--check", metavar="SIGNATURE", help="Check this signature instead of printing one.")
-@secret_option()
+@secret_option(callback=checked_secret)
 def sign(
     file: IO[bytes] | None,
     example: str | None,

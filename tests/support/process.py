@@ -35,12 +35,12 @@ class Finished:
 def run(
     *args: str | bytes, limit: float, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Finished:
-    """Run `sms-hook ARGS`; kill it after `limit` s; measure its peak RSS (VmHWM after exec).
+    """Run `sms-hook ARGS`; kill it after `limit` s; measure its peak RSS (VmHWM, polled).
 
     Arguments may be bytes, so that a test can pass what a shell passes (bytes that are not
-    UTF-8). The peak is the kernel's high-water mark of the process's own memory since it
-    exec'd, sampled until it exits: `ru_maxrss` from `wait4` would also count the pages the
-    child shared with this (large) test process between fork and exec.
+    UTF-8). The peak is the kernel's high-water mark of the process's own memory (VmHWM in
+    /proc/PID/status, read every 20 ms until it exits): `ru_maxrss` would count this test
+    process too, since Linux carries the forked copy's size across exec.
     """
     started = time.monotonic()
     process = subprocess.Popen(
@@ -66,13 +66,14 @@ def run(
 
     timer = threading.Timer(limit, kill)
     timer.start()
-    peak = _HighWater(process.pid)
-    peak.start()
+    peak = [0]
+    watcher = threading.Thread(target=_watch, args=(process.pid, peak), daemon=True)
+    watcher.start()
     try:
-        _, status, _ = os.wait4(process.pid, 0)
+        _, status, _usage = os.wait4(process.pid, 0)
     finally:
         timer.cancel()
-        peak.stop()
+    watcher.join(timeout=5)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     for reader in readers:
@@ -85,34 +86,22 @@ def run(
         b"".join(out),
         b"".join(err),
         seconds,
-        peak.kib / 1024,
+        peak[0] / 1024,
         killed.is_set(),
     )
 
 
-class _HighWater(threading.Thread):
-    """Samples a process's VmHWM (peak resident set since its exec) until it is stopped."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.status = Path(f"/proc/{pid}/status")
-        self.kib = 0
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self._sample()
-            self._done.wait(0.01)
-
-    def stop(self) -> None:
-        self._done.set()
-        self.join(timeout=5)
-
-    def _sample(self) -> None:
+def _watch(pid: int, peak: list[int]) -> None:
+    """Keep in `peak[0]` the largest VmHWM (KiB) of `pid` seen until it is gone."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
         try:
-            text = self.status.read_text()
-        except OSError:  # gone (a zombie keeps /proc/PID but drops its memory lines)
+            text = status.read_text()
+        except OSError:
             return
         for line in text.splitlines():
             if line.startswith("VmHWM:"):
-                self.kib = max(self.kib, int(line.split()[1]))
+                peak[0] = max(peak[0], int(line.split()[1]))
+        if "State:\tZ" in text:
+            return
+        time.sleep(0.02)

@@ -178,3 +178,20 @@ def test_https_to_a_plain_http_receiver_exits_2_naming_tls(correct_url: str) -> 
     assert result.exit_code == 2
     assert "the receiver speaks plain HTTP, not TLS: use http://" in result.output
     assert len(result.output.splitlines()) == 1
+
+
+def test_credentials_in_the_url_are_masked_everywhere_printed(
+    correct_url: str, tmp_path: Path
+) -> None:
+    url = correct_url.replace("http://", "http://partner:s3cr3t-pw@")
+    report = tmp_path / "report.json"
+    junit = tmp_path / "report.xml"
+    result = verify(
+        url, "--max-examples", "0", "--report-json", str(report), "--junit-xml", str(junit)
+    )
+    assert result.exit_code == 0, result.output
+    masked = correct_url.replace("http://", "http://***@")
+    assert f"sms-hook verify {masked}" in result.output
+    for text in (result.output, report.read_text(), junit.read_text()):
+        assert "s3cr3t-pw" not in text
+        assert "partner:" not in text

@@ -136,3 +136,82 @@ def test_every_reproduced_curl_carries_a_real_signature() -> None:
         assert url == server.url
         assert lowered["timestamp"] == failure.timestamp
         assert signing.match(SECRET, lowered["timestamp"], body, lowered["signature"])
+
+
+def test_a_wrong_secret_claims_no_advisory_since_nothing_was_accepted(correct_url: str) -> None:
+    from contract_tests.runner import Settings, verify
+
+    result = verify(Settings(correct_url, "not-the-secret", seed=1, max_examples=0))
+    assert {"advisory-replay", "advisory-spaces-reading"} <= {a.rule for a in result.advisories}
+    # the clock advisory (even fresh timestamps rejected) stands on its own
+    others = [a for a in result.advisories if a.rule != "advisory-replay-window"]
+    assert all(a.message.startswith("not assessed: no valid notification") for a in others)
+    assert not any(a.notable for a in others)
+
+
+def test_max_time_keeps_the_battery_whole_and_says_what_it_left_out(correct_url: str) -> None:
+    from contract_tests.battery import battery
+    from contract_tests.sequenced import SEQUENCED_REQUESTS
+    from sms_hook import contract as contract_module
+
+    result = quick(correct_url, max_time=0.001)
+    sent_by_battery = len(battery(contract_module.load(), SECRET))
+    assert sent_by_battery <= result.requests <= sent_by_battery + SEQUENCED_REQUESTS
+    assert result.left_out is not None
+    assert result.left_out.startswith("--max-time 0.001 s was spent before every generated case")
+    assert "otp valid" in result.left_out
+    assert result.conforms  # a budget is no failure
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_sequence_goes_out_in_order_on_one_connection(
+    monkeypatch: pytest.MonkeyPatch, concurrency: int
+) -> None:
+    """An order-dependent group (runner.Sequence) is sent in order, on one keep-alive connection,
+    whatever the concurrency; the battery's other probes share the run's connections."""
+    from contract_tests import runner
+    from contract_tests.battery import battery
+    from contract_tests.probe import Probe
+    from sms_hook import contract as contract_module
+
+    contract = contract_module.load()
+    example = contract.example("otp")
+    steps = tuple(
+        Probe(
+            "accept-valid",
+            "otp",
+            f"step {n}",
+            signing.canonical_body(
+                {**example, "data": {**example["data"], "code": f"90{n}"}}, contract.field_order
+            ),
+        )
+        for n in range(6)
+    )
+    sequence = runner.InOrder("otp", steps)
+    monkeypatch.setattr(runner, "battery", lambda c, s: [*battery(c, s), sequence])
+    seen: list[tuple[int, bytes]] = []
+    app = judge_receiver(SECRET)
+
+    async def recording(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http":
+            message = await receive()
+            body = message.get("body", b"")
+            seen.append((scope["client"][1], body))
+
+            async def replay():  # type: ignore[no-untyped-def]
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await app(scope, replay, send)
+            return
+        await app(scope, receive, send)
+
+    with serve(recording) as base:
+        result = quick(base + PATH, max_examples=0, concurrency=concurrency)
+    assert result.conforms, result.failures
+    ours = [(port, body) for port, body in seen if b'"code":"90' in body]
+    assert [body for _, body in ours] == [p.body for p in steps]
+    assert len({port for port, _ in ours}) == 1
+    # the battery (before the sequenced probes, which open connections of their own): the
+    # workers' connections and the run's own (the first probe), or one
+    battery_ports = {port for port, _ in seen[: len(battery(contract, SECRET)) + len(steps)]}
+    assert len(battery_ports) == (1 if concurrency == 1 else concurrency + 1)
