@@ -88,6 +88,8 @@ class HangsOnVoid(Defective):
 
     name = "bet_result_void_hangs"
     rule = "no-server-error"
+    # A resettlement to void hangs as well: the row for resettlements names that timeout.
+    also = frozenset({"retry-resettlement"})
 
     async def acknowledge(
         self, notification: dict[str, Any], headers: Mapping[str, str]

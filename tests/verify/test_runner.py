@@ -151,12 +151,13 @@ def test_a_wrong_secret_claims_no_advisory_since_nothing_was_accepted(correct_ur
 
 def test_max_time_keeps_the_battery_whole_and_says_what_it_left_out(correct_url: str) -> None:
     from contract_tests.battery import battery
-    from contract_tests.sequenced import SEQUENCED_REQUESTS
     from sms_hook import contract as contract_module
 
     result = quick(correct_url, max_time=0.001)
     sent_by_battery = len(battery(contract_module.load(), SECRET))
-    assert sent_by_battery <= result.requests <= sent_by_battery + SEQUENCED_REQUESTS
+    # besides the battery only the order-dependent probes go out (retries, the window search,
+    # framings: about 70 requests), never a generated case
+    assert sent_by_battery <= result.requests <= sent_by_battery + 100
     assert result.left_out is not None
     assert result.left_out.startswith("--max-time 0.001 s was spent before every generated case")
     assert "otp valid" in result.left_out
