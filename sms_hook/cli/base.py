@@ -66,6 +66,8 @@ class _Group(click.Group):
         except click.Abort:
             _fail("sms-hook: interrupted", 130)
         except OSError as exc:  # standard output or a report file that cannot be written
+            if not exc.filename:  # standard output: what is still buffered can never go there
+                _discard_stdout()
             _fail(f"sms-hook: cannot write {_what(exc)}: {exc.strerror or exc}", EXIT_USAGE)
         _flush_or_fail()
         sys.exit(code if isinstance(code, int) else EXIT_OK)
@@ -110,12 +112,16 @@ def _flush_or_fail() -> None:
     try:
         sys.stdout.flush()
     except OSError as exc:
-        # Nothing more can go there: point it at /dev/null so the interpreter's own flush at
-        # exit has nothing to complain about.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         click.echo(f"sms-hook: cannot write standard output: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null: nothing more can go where it was, and the flushes
+    still to come (ours, the interpreter's at exit) must have nothing to complain about."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @click.group(

@@ -178,7 +178,12 @@ def test_a_usage_error_of_the_group_is_one_line_with_exit_2() -> None:
     assert out.splitlines() == ["sms-hook: No such command 'frobnicate'. (see sms-hook --help)"]
 
 
-def test_standard_output_that_cannot_be_written_is_one_line_exit_2() -> None:
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_standard_output_that_cannot_be_written_is_one_line_exit_2(unbuffered: str) -> None:
+    # Buffered (tox) and unbuffered (PYTHONUNBUFFERED=1) standard output fail at other moments.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
     with open("/dev/full", "wb") as full:
         done = subprocess.run(
             [
@@ -193,6 +198,7 @@ def test_standard_output_that_cannot_be_written_is_one_line_exit_2() -> None:
             stderr=subprocess.PIPE,
             text=True,
             check=False,
+            env=env,
         )
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
