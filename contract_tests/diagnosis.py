@@ -80,10 +80,11 @@ def diagnose(result: Result, contract: Contract) -> list[Cause]:
     for failure in result.failures:
         groups.setdefault(failure.cause or f"rule.{failure.rule}", []).append(failure)
     counts = Counter(result.by_cause)
-    if "rejects-signed" in groups and "rejects-indented" in groups:
-        # Refused whatever the layout: the indented probes fail for the same reason.
-        groups["rejects-signed"] += groups.pop("rejects-indented")
-        counts["rejects-signed"] += counts.pop("rejects-indented", 0)
+    for same in ("rejects-indented", "refuses.accept-framings"):
+        if "rejects-signed" in groups and same in groups:
+            # Refused whatever the layout or framing: those probes fail for the same reason.
+            groups["rejects-signed"] += groups.pop(same)
+            counts["rejects-signed"] += counts.pop(same, 0)
     _merge_fields(groups, counts)
     found = [_cause(cid, members, counts[cid], result, contract) for cid, members in groups.items()]
     return sorted(found, key=lambda c: (c.rank, -c.requests, c.id))

@@ -127,3 +127,16 @@ def test_three_bugs_are_three_causes_most_important_first_on_one_screen() -> Non
     assert sum(c.requests for c in found) == sum(result.failed.values())
     lines = report(result)
     assert len(lines) <= 45, "\n".join(lines)
+
+
+def test_a_chunked_body_read_as_empty_is_a_framing_cause_not_a_wrong_secret() -> None:
+    # The lost body fails the signature check (401), but every other valid notification is
+    # accepted: the cause is the framing, and no hint about secrets may be given.
+    from tests.receivers.faulty_sequences import ChunkedIgnored
+
+    with serve(ChunkedIgnored(SECRET)) as base:
+        result = quick(base + RECEIVER_PATH, max_examples=0)
+    found = causes(result)
+    assert [c.id for c in found] == ["refuses.accept-framings"]
+    assert "framed another way" in found[0].title
+    assert not any("secret" in note for note in found[0].notes)
