@@ -210,4 +210,6 @@ class _LaneChannel:
 
 def _with_curl(failure: Failure, flag: str) -> Failure:
     """The failure with its curl command framing the request the same way."""
+    if not flag:
+        return failure
     return dataclasses.replace(failure, curl=failure.curl.replace("curl ", f"curl {flag} ", 1))
