@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sms_hook import signing
 from sms_hook.judge import Expect, Judgement, show
 
 RANKS: Final = {
@@ -214,9 +215,14 @@ _SHAPES: Final = {
 }
 
 
-def phrase(cause: str, kinds: dict[str, str], options: dict[str, tuple[str, ...]]) -> Phrase:
+def phrase(
+    cause: str,
+    kinds: dict[str, str],
+    options: dict[str, tuple[str, ...]],
+    scheme: signing.Scheme = signing.DEFAULT_SCHEME,
+) -> Phrase:
     """Say what a cause is and what to do. `kinds` maps a data field to its JSON type, `options`
-    to its enum values (from the contract)."""
+    to its enum values, `scheme` is the signature scheme (all from the contract)."""
     head, _, rest = cause.partition(".")
     if head == "path":
         return Phrase(
@@ -235,8 +241,8 @@ def phrase(cause: str, kinds: dict[str, str], options: dict[str, tuple[str, ...]
             "correctly signed notifications are rejected: a different secret, or a "
             "different signed message",
             "check that your receiver uses the same secret (--secret or SMS_HOOK_SECRET) and "
-            "signs timestamp + compact body with HMAC-SHA256 (hex); compare with the message "
-            "and signature above, or run `sms-hook sign` on it",
+            f"signs {scheme.spelled()} with HMAC-{scheme.algorithm.upper()} (hex); compare "
+            "with the message and signature above, or run `sms-hook sign` on it",
         )
     if head == "rejects-indented":
         return Phrase(

@@ -133,7 +133,7 @@ def _cause(
         for t in contract.types.values()
         for f in t.fields
     }
-    said = phrase(cid, kinds, options)
+    said = phrase(cid, kinds, options, contract.signature)
     # The battery's probes say what they are; of them, a body that reads as text, then the
     # smallest, reproduces the cause best.
     example = min(members, key=lambda f: (f.origin != "battery", not repro.inline(f.body), f.size))

@@ -173,7 +173,7 @@ def run(
             rule = RULE if framing.binding else ADVISORY
             probe = Probe(rule, t.name, f"framed: {framing.description}", body)
             now = int(time.time())
-            request = probe.request(now, secret, operator_name, headers)
+            request = probe.request(now, secret, operator_name, headers, scheme=contract.signature)
             sent = channel.send(
                 request,
                 rule=rule,

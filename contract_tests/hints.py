@@ -68,7 +68,10 @@ def _signature_notes(
         text = text[: MESSAGE_SHOWN - 1] + "…"
     signature = next((v for k, v in example.headers if k.lower() == scheme.signature_header), "")
     yield f"we signed the message {text}"
-    yield f"with the signature {signature} (HMAC-SHA256, hex; `sms-hook sign` shows the same)"
+    yield (
+        f"with the signature {signature} (HMAC-{scheme.algorithm.upper()}, hex; "
+        "`sms-hook sign` shows the same)"
+    )
 
 
 def gateway(challenge: str) -> bool:

@@ -78,7 +78,9 @@ class Lane:
     def request(self, probe: Probe) -> SignedRequest:
         """The probe's exact request, signed now (every timestamp fresh however long a run)."""
         s = self.settings
-        return probe.request(int(time.time()), s.secret, s.operator_name, s.headers)
+        return probe.request(
+            int(time.time()), s.secret, s.operator_name, s.headers, scheme=self.contract.signature
+        )
 
     def send(
         self, request: SignedRequest, *, type_name: str, title: str, origin: str = "battery"

@@ -3,11 +3,14 @@
 A probe holds the body bytes and a `Send` recipe that says how its headers are made: which
 timestamp, which key, which message is signed, which headers are left out or emptied. The
 recipe is applied when the probe goes out, so every timestamp is fresh however long a run takes.
+
+Recipes name the signed headers by their role (`"timestamp"`, `"signature"`); the document's
+`x-sms-hook-signature` gives their names on the wire, the hash and the signed message's template,
+so a document that renames a header or changes the template changes every probe with it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from sms_hook.delivery import SignedRequest
 
 JSON: Final = "application/json"
 SIGNED_HEADERS: Final = ("timestamp", "signature")
+"""The roles of the signed headers, as recipes name them in `Send.omit` and `Send.empty`."""
 
 Reading = Literal["tokens", "all-whitespace", "raw"]
 HeaderCase = Literal["lower", "title", "upper"]
@@ -40,7 +44,9 @@ class Send:
     signature: Callable[[str], str] | None = None
     """Changes the correct hex digest into the one sent (truncated, upper-case, ...)."""
     omit: tuple[str, ...] = ()
+    """Headers left out: a role of `SIGNED_HEADERS` or a header's own name."""
     empty: tuple[str, ...] = ()
+    """Headers sent empty, named as in `omit`."""
     content_type: str | None = JSON
     case: HeaderCase = "lower"
 
@@ -63,9 +69,15 @@ class Probe:
     """(field, kind of case) the probe puts in one field, for the field map (see `fieldmap`)."""
 
     def request(
-        self, now: int, secret: str, operator_name: str, extra: Mapping[str, str] | None = None
+        self,
+        now: int,
+        secret: str,
+        operator_name: str,
+        extra: Mapping[str, str] | None = None,
+        *,
+        scheme: signing.Scheme,
     ) -> SignedRequest:
-        """Return the exact request to send at unix time `now`."""
+        """Return the exact request to send at unix time `now`, signed under `scheme`."""
         s = self.send
         timestamp = str(now + s.timestamp) if isinstance(s.timestamp, int) else s.timestamp
         if s.signed_timestamp is None:
@@ -82,20 +94,23 @@ class Probe:
         }[s.reading](body)
         digest = hmac.new(
             (secret if s.key is None else s.key).encode(),
-            signed_ts.encode() + reduced,
-            hashlib.sha256,
+            scheme.fill(signed_ts, reduced),
+            scheme.algorithm,
         ).hexdigest()
+        roles = {"timestamp": scheme.timestamp_header, "signature": scheme.signature_header}
+        omit = {roles.get(name, name) for name in s.omit}
+        empty = {roles.get(name, name) for name in s.empty}
         values: dict[str, str | None] = {
             "content-type": s.content_type,
-            "timestamp": timestamp,
+            scheme.timestamp_header: timestamp,
             "operator-name": operator_name,
-            "signature": digest if s.signature is None else s.signature(digest),
+            scheme.signature_header: digest if s.signature is None else s.signature(digest),
         }
         headers: dict[str, str] = {}
         for name, value in values.items():
-            if value is None or name in s.omit:
+            if value is None or name in omit:
                 continue
-            headers[_cased(name, s.case)] = "" if name in s.empty else value
+            headers[_cased(name, s.case)] = "" if name in empty else value
         headers.update(extra or {})
         return SignedRequest(headers, self.body)
 

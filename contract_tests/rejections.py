@@ -205,23 +205,25 @@ def signatures(contract: Contract, t: NotificationType, secret: str) -> Iterator
     example = contract.example(t.name)
     body = encode(contract, example)
     pretty = json.dumps(json.loads(body), indent=2, ensure_ascii=False).encode()
+    # Titles name the headers as the document does; recipes name them by role (see `probe`).
+    sig, ts = contract.signature.signature_header, contract.signature.timestamp_header
     matrix: list[tuple[str, bytes, Send]] = [
-        ("signature header missing", body, Send(omit=("signature",))),
-        ("signature header empty", body, Send(empty=("signature",))),
-        ("timestamp header missing", body, Send(omit=("timestamp",))),
-        ("timestamp header empty", body, Send(empty=("timestamp",))),
+        (f"{sig} header missing", body, Send(omit=("signature",))),
+        (f"{sig} header empty", body, Send(empty=("signature",))),
+        (f"{ts} header missing", body, Send(omit=("timestamp",))),
+        (f"{ts} header empty", body, Send(empty=("timestamp",))),
         # What a sender that leaves the timestamp out would sign: the body alone.
         (
-            "timestamp header missing, the body alone signed",
+            f"{ts} header missing, the body alone signed",
             body,
             Send(omit=("timestamp",), signed_timestamp=""),
         ),
         (
-            "timestamp header empty, the body alone signed",
+            f"{ts} header empty, the body alone signed",
             body,
             Send(empty=("timestamp",), signed_timestamp=""),
         ),
-        ("signature and timestamp headers missing", body, Send(omit=("signature", "timestamp"))),
+        (f"{sig} and {ts} headers missing", body, Send(omit=("signature", "timestamp"))),
         ("signed with another secret", body, Send(key=f"wrong-{secret}")),
         ("signed for a timestamp 60 s earlier than the one sent", body, Send(signed_timestamp=-60)),
         ("signed without the timestamp (body only)", body, Send(signed_timestamp="")),

@@ -92,7 +92,7 @@ def rerun(
             probes.get((entry["type"], entry["title"])) if entry["origin"] == "battery" else None
         )
         request = (
-            probe.request(now, secret, operator_name, headers)
+            probe.request(now, secret, operator_name, headers, scheme=contract.signature)
             if probe is not None
             else _resigned(entry, contract, secret, headers, now)
         )

@@ -25,6 +25,7 @@ from contract_tests.channel import Channel
 from contract_tests.probe import Probe, Send
 from contract_tests.result import Advisory, Failure
 from contract_tests.samples import edited, encode, enums, free_strings
+from sms_hook import signing
 from sms_hook.contract import Contract, NotificationType
 from sms_hook.delivery import SignedRequest
 
@@ -67,8 +68,14 @@ class _Pairs:
     """Sends one type's retry probes and keeps their failures."""
 
     def __init__(
-        self, secret: str, operator_name: str, headers: Mapping[str, str], channel: Channel
+        self,
+        scheme: signing.Scheme,
+        secret: str,
+        operator_name: str,
+        headers: Mapping[str, str],
+        channel: Channel,
     ) -> None:
+        self.scheme = scheme
         self.secret = secret
         self.operator_name = operator_name
         self.headers = headers
@@ -80,7 +87,9 @@ class _Pairs:
     ) -> tuple[SignedRequest, int | None]:
         repeated = request is not None  # the exact request sent before, sent again
         if request is None:
-            request = probe.request(at, self.secret, self.operator_name, self.headers)
+            request = probe.request(
+                at, self.secret, self.operator_name, self.headers, scheme=self.scheme
+            )
         sent = self.channel.send(
             request,
             rule=probe.rule,
@@ -105,7 +114,7 @@ def run(
 ) -> tuple[list[Failure], list[Repeat]]:
     """Send the retry probes of each type (default: every type), in order; return their
     failures and answers."""
-    pairs = _Pairs(secret, operator_name, headers, channel)
+    pairs = _Pairs(contract.signature, secret, operator_name, headers, channel)
     repeats: list[Repeat] = []
     for t in contract.types.values():
         if types is not None and t.name not in types:

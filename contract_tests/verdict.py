@@ -190,7 +190,8 @@ class Assessor:
             (name, "<as given with --header>" if name.lower() in self.hidden else value)
             for name, value in request.headers.items()
         )
-        timestamp = next((v for k, v in request.headers.items() if k.lower() == "timestamp"), None)
+        stamp = self.contract.signature.timestamp_header
+        timestamp = next((v for k, v in request.headers.items() if k.lower() == stamp), None)
         answer = exchange.answer
         status = answer.status if answer is not None else None
         cause, value = causes.key(rule, expect, judgement, status, problems, request.body)

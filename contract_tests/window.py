@@ -91,7 +91,9 @@ class _Search:
         where = "now" if offset == 0 else f"{abs(offset)} s {'ahead' if offset > 0 else 'old'}"
         probe = Probe(RULE, t.name, f"replay window: a timestamp {where}", body, Send(offset))
         now = int(time.time())
-        request = probe.request(now, self.secret, self.operator_name, self.headers)
+        request = probe.request(
+            now, self.secret, self.operator_name, self.headers, scheme=self.contract.signature
+        )
         sent = self.channel.send(request, rule=RULE, type_name=t.name, title=probe.title, now=now)
         side = 1 if offset > 0 else -1
         if sent.failure is not None and (sent.failure.rule != "replay-protection"):

@@ -44,8 +44,9 @@ def page() -> str:
 class Admin:
     """The admin API over one journal."""
 
-    def __init__(self, journal: Journal, recorder: Recorder) -> None:
+    def __init__(self, journal: Journal, recorder: Recorder, scheme: signing.Scheme) -> None:
         self.journal = journal
+        self.scheme = scheme
         self.recorder = recorder
         self._page = page()
         self._pool = (
@@ -103,7 +104,7 @@ class Admin:
         if isinstance(where, tuple):
             return where
         entries, count = await self._query(self._page_of, where, limit, offset)
-        items = [record(e) for e in entries]
+        items = [record(e, self.scheme) for e in entries]
         return {"items": items, "count": count, "limit": limit, "offset": offset}, 200, _JSON
 
     def _page_of(self, where: Filter, limit: int, offset: int) -> tuple[list[Entry], int]:
@@ -129,7 +130,7 @@ class Admin:
                 "Not found",
                 f"id: no notification {id} in the journal (never recorded, or cleared)",
             )
-        return record(entry), 200, _JSON
+        return record(entry, self.scheme), 200, _JSON
 
     async def clear_notifications(self) -> Answer:
         return {"deleted": await self._query(self.journal.clear)}, 200, _JSON
@@ -195,7 +196,7 @@ def parse_moment(text: str) -> float | None:
     return whole + seconds
 
 
-def record(entry: Entry) -> dict[str, Any]:
+def record(entry: Entry, scheme: signing.Scheme) -> dict[str, Any]:
     """Render a journal entry as the admin document's `Record`."""
     try:
         text = entry.body.decode("utf-8")
@@ -223,15 +224,16 @@ def record(entry: Entry) -> dict[str, Any]:
         "reading": entry.reading,
         "simulated": entry.simulated,
         "answer": None if entry.answer is None else entry.answer.decode("utf-8", errors="replace"),
-        "signed_message": _signed_message(entry),
+        "signed_message": _signed_message(entry, scheme),
     }
 
 
-def _signed_message(entry: Entry) -> str | None:
-    timestamp = entry.headers.get("timestamp")
+def _signed_message(entry: Entry, scheme: signing.Scheme) -> str | None:
+    """The message a sender signs for this request under the document's scheme."""
+    timestamp = entry.headers.get(scheme.timestamp_header)
     if timestamp is None:
         return None
-    return signing.message(timestamp, entry.body).decode("utf-8", errors="replace")
+    return signing.message(timestamp, entry.body, scheme).decode("utf-8", errors="replace")
 
 
 _QUERIES: Final = re.compile(r"/__admin/notifications(?:/count|/[0-9]+)?")

@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     tolerance = contract.tolerance if settings.tolerance is None else settings.tolerance
     journal = Journal(settings.journal, max_rows=settings.journal_max_rows)
     recorder = Recorder(journal)
-    admin = Admin(journal, recorder)
+    admin = Admin(journal, recorder, contract.signature)
     watcher = Watcher(journal)
     replay = Replay(journal)
     info = MockInfo(contract, using_test_key=settings.secret is None, tolerance=tolerance)
@@ -96,7 +96,12 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
     connexion_app.add_api(
         contract_module.ADMIN_FILE,
         resolver=_resolver(
-            {**admin.handlers(), **Live(watcher).handlers(), **replay.handlers(), **info.handlers()}
+            {
+                **admin.handlers(),
+                **Live(watcher, contract.signature).handlers(),
+                **replay.handlers(),
+                **info.handlers(),
+            }
         ),
         strict_validation=True,
         validator_map={"parameter": _NamedParameterValidator},

@@ -29,6 +29,7 @@ from starlette.responses import StreamingResponse
 from mock_server.admin import Answer, problem, record
 from mock_server.admin import _filter as query_filter  # the same parameters as the list
 from mock_server.journal import Entry, Filter, Journal, Verdict, entries_after, latest_id
+from sms_hook import signing
 
 POLL_INTERVAL: Final = 0.15
 """Seconds between two looks at the journal's newest id while someone listens."""
@@ -172,8 +173,9 @@ def matches(where: Filter, entry: Entry) -> bool:
 class Live:
     """The admin handlers that follow the journal as it grows."""
 
-    def __init__(self, watcher: Watcher) -> None:
+    def __init__(self, watcher: Watcher, scheme: signing.Scheme) -> None:
         self.watcher = watcher
+        self.scheme = scheme
 
     def handlers(self) -> dict[str, Callable[..., Any]]:
         return {"streamNotifications": self.stream, "waitForNotification": self.wait}
@@ -206,7 +208,7 @@ class Live:
             while True:
                 backlog = await self.watcher.reader.after(last, where, BATCH)
                 for old in backlog:
-                    yield _event(old)
+                    yield _event(old, self.scheme)
                     last = old.id
                 if len(backlog) < BATCH:
                     break
@@ -222,7 +224,7 @@ class Live:
                     yield "event: cleared\ndata: {}\n\n"
                 elif entry.id > last:
                     last = entry.id
-                    yield _event(entry)
+                    yield _event(entry, self.scheme)
 
     async def wait(
         self,
@@ -239,13 +241,17 @@ class Live:
         async with self.watcher.subscribe(where) as subscription:
             found = await self.watcher.reader.after(after, where, 1)
             if found:
-                return record(found[0]), 200, {"Content-Type": "application/json"}
+                return record(found[0], self.scheme), 200, {"Content-Type": "application/json"}
             try:
                 async with asyncio.timeout(timeout):
                     while True:
                         entry = await subscription.queue.get()
                         if entry is not None and entry.id > after:
-                            return record(entry), 200, {"Content-Type": "application/json"}
+                            return (
+                                record(entry, self.scheme),
+                                200,
+                                {"Content-Type": "application/json"},
+                            )
             except TimeoutError:
                 pass
         return problem(
@@ -256,9 +262,10 @@ class Live:
         )
 
 
-def _event(entry: Entry) -> str:
+def _event(entry: Entry, scheme: signing.Scheme) -> str:
     # json.dumps escapes line breaks, so the record is one `data:` line.
-    return f"id: {entry.id}\nevent: notification\ndata: {json.dumps(record(entry))}\n\n"
+    data = json.dumps(record(entry, scheme))
+    return f"id: {entry.id}\nevent: notification\ndata: {data}\n\n"
 
 
 def _last_event_id() -> int | None:

@@ -28,6 +28,7 @@ from mock_server.faults import NO_FAULT, Fault, Faults, PreferError
 from mock_server.journal import Entry, Verdict
 from mock_server.recorder import JournalUnavailable, Recorder
 from mock_server.text import json_text
+from sms_hook import signing
 from sms_hook.contract import Contract, resolve
 from sms_hook.judge import Finding, Judge, Judgement
 
@@ -39,8 +40,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _JSON: Final = (b"content-type", b"application/json")
 _PROBLEM: Final = (b"content-type", b"application/problem+json")
-# RFC 9110 requires a challenge on every 401; this one names the headers the HMAC covers.
-_CHALLENGE: Final = (b"www-authenticate", b'HMAC-SHA256 headers="timestamp signature"')
 
 
 class Receiver:
@@ -64,6 +63,7 @@ class Receiver:
         self._faults = faults
         self._max_body = max_body
         self._titles = _problem_titles(contract)
+        self._challenge = _challenge(contract.signature)
         self.acknowledgement = json.dumps(
             _acknowledgement(contract), separators=(",", ":")
         ).encode()
@@ -178,8 +178,15 @@ class Receiver:
         payload = json_text(problem).encode()
         headers = [_PROBLEM, (b"content-length", str(len(payload)).encode())]
         if status == 401:
-            headers.append(_CHALLENGE)
+            headers.append(self._challenge)
         return headers, payload
+
+
+def _challenge(scheme: signing.Scheme) -> tuple[bytes, bytes]:
+    """RFC 9110 requires a challenge on every 401; this one names the headers the HMAC covers."""
+    scheme_name = f"HMAC-{scheme.algorithm.upper()}"
+    covered = f"{scheme.timestamp_header} {scheme.signature_header}"
+    return b"www-authenticate", f'{scheme_name} headers="{covered}"'.encode()
 
 
 _KNOWN: Final = frozenset(s.value for s in HTTPStatus)

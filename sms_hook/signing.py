@@ -80,6 +80,12 @@ class Scheme:
         """The hash as people write it: `sha256` is SHA-256."""
         return re.sub(r"^SHA(?=\d)", "SHA-", self.algorithm.upper())
 
+    def spelled(self) -> str:
+        """The signed message in words: `timestamp + compact body` for the documentation's."""
+        words = {"{timestamp}": self.timestamp_header, "{body}": "compact body"}
+        parts = _PLACEHOLDER.split(self.template)
+        return " + ".join(words.get(part, json.dumps(part)) for part in parts if part)
+
     def fill(self, timestamp: str, compact_body: bytes) -> bytes:
         """Return the signed message: the template with the timestamp and the body put in."""
         values = {"{timestamp}": timestamp.encode(), "{body}": compact_body}

@@ -27,6 +27,7 @@ from contract_tests.runner import (
 from contract_tests.runner import verify as run
 from contract_tests.window import RECOMMENDED as REPLAY_DEFAULT
 from sms_hook import contract as contract_module
+from sms_hook import signing
 from sms_hook.cli.base import (
     ContractBroken,
     Seconds,
@@ -51,8 +52,6 @@ _STYLES: Final[dict[str, dict[str, Any]]] = {
 _TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _SET_BY_VERIFY: Final = frozenset(
     {
-        "signature",
-        "timestamp",
         "operator-name",
         "content-type",
         "content-length",
@@ -218,8 +217,8 @@ def verify(
     check_url(url)
     if insecure and ca_bundle is not None:
         raise click.UsageError("--insecure and --ca-bundle contradict each other; give one")
-    extra_headers = _parse_headers(headers)
     contract = contract_module.load()
+    extra_headers = _parse_headers(headers, contract.signature)
     selected = parse_only(only, contract)
     secret = resolve_secret(secret, contract.test_key)
     settings = Settings(
@@ -262,14 +261,15 @@ def _echo(line: Line) -> None:
     click.echo(click.style(line.text, **_STYLES[line.style]) if line.text else "")
 
 
-def _parse_headers(given: tuple[str, ...]) -> dict[str, str]:
+def _parse_headers(given: tuple[str, ...], scheme: signing.Scheme) -> dict[str, str]:
+    set_by_verify = _SET_BY_VERIFY | {scheme.signature_header, scheme.timestamp_header}
     headers: dict[str, str] = {}
     for item in given:
         name, sep, value = item.partition(":")
         name, value = name.strip(), value.strip()
         if not sep or not _TOKEN.fullmatch(name):
             raise click.BadParameter(f"{item!r} is not 'NAME: VALUE'", param_hint="--header")
-        if name.lower() in _SET_BY_VERIFY:
+        if name.lower() in set_by_verify:
             raise click.BadParameter(
                 f"{name!r} is set by verify on each request (use --operator-name or --secret)",
                 param_hint="--header",

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from sms_hook import contract as contract_module
+from sms_hook.contract import Contract
 from sms_hook.judge import Expect, Judge
 
 Scope = MutableMapping[str, Any]
@@ -59,14 +60,17 @@ def judge_receiver(
     record: list[bytes] | None = None,
     refuse_repeats: bool = False,
     rate_limit_every: int = 0,
+    contract: Contract | None = None,
 ) -> App:
     """A correct receiver: answers what the judge says (open cases: 200, or its 4xx).
 
     Every body received is appended to `record` when one is given. `refuse_repeats` adds replay
     protection by nonce (a signature seen before gets 401); `rate_limit_every` answers every
-    n-th request 429 first, as a gateway in front of the receiver would.
+    n-th request 429 first, as a gateway in front of the receiver would. `contract` (default:
+    the shipped one) is the document whose rules, signature scheme included, it follows.
     """
-    judge = Judge(contract_module.load(), secret)
+    contract = contract or contract_module.load()
+    judge = Judge(contract, secret)
     seen: set[str] = set()
     count = 0
 
@@ -85,7 +89,7 @@ def judge_receiver(
         if record is not None:
             record.append(body)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        signature = headers.get("signature", "").lower()
+        signature = headers.get(contract.signature.signature_header, "").lower()
         if refuse_repeats and signature in seen:
             await answer(send, 401, {"title": "replayed signature"})
             return

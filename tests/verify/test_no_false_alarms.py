@@ -104,7 +104,11 @@ def _open_statuses(name: str, contract: Contract) -> set[int]:
     with served(name) as (case, base), httpx.Client() as client:
         for probe in probes:
             request = probe.request(
-                int(time.time()), SECRET, case.operator_name or DEFAULT_OPERATOR, case.headers
+                int(time.time()),
+                SECRET,
+                case.operator_name or DEFAULT_OPERATOR,
+                case.headers,
+                scheme=contract.signature,
             )
             statuses.add(post(client, case.route.url(base), request).status)
     return statuses
