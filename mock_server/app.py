@@ -13,6 +13,7 @@ workers import when `--workers` is above 1.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -132,7 +133,22 @@ def app_from_env() -> Receiver:
     supervisor = os.environ.get(SUPERVISOR_ENV, "")
     if supervisor.isdigit():
         stop_with_parent(int(supervisor))
-    return create_app(Settings.from_env(os.environ)).app
+    app = create_app(Settings.from_env(os.environ)).app
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Put everything built so far out of the cyclic garbage collector's reach (`gc.freeze`).
+
+    connexion, its validators and the parsed documents leave a large heap of long-lived
+    objects; each full collection walked all of it while the mock was serving, holding the event
+    loop 30-80 ms and setting its p99. Frozen, those objects are never traversed again; what
+    requests allocate is collected as before. Call it once, when the app is built and before
+    the first request (the mock's command and its workers do).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _redirect_to_admin_page(app: ASGIApp) -> ASGIApp:

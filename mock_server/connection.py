@@ -120,6 +120,24 @@ class MockHttpProtocol(HttpToolsProtocol):
         self._cancel_header_timer()
         super().connection_lost(exc)
 
+    def shutdown(self) -> None:
+        """The server is stopping: a streamed answer (the admin page's event stream, which stays
+        open by design) ends now; any other answer in progress is finished first, as uvicorn does.
+
+        Without this, every open page held the stop (and a worker orphaned by `kill -9` of its
+        supervisor) for the whole graceful-shutdown bound. The mock's other answers are written
+        in one go, so an answer begun and not complete is a stream. It is ended as a complete
+        message (the last chunk), so the page sees the stream end, not a broken connection, and
+        reconnects by itself once the mock is back.
+        """
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            if cycle.chunked_encoding:
+                self.transport.write(b"0\r\n\r\n")
+            self.transport.close()
+            return
+        super().shutdown()
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing() and not self.pipeline:

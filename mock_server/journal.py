@@ -1,8 +1,15 @@
 """The journal: every request to the notification endpoint, kept in SQLite.
 
-One writing connection per process, WAL mode, `synchronous=NORMAL`: a commit is written to the
-WAL file before the mock answers, so nothing it accepted is lost if the process dies (only a power
-cut can lose the last commits, which is fine for a mock). Several worker processes may share one
+One writing connection per process, WAL mode, `synchronous=OFF`: a commit is written to the WAL
+file (the operating system has it) before the mock answers, so nothing it accepted is lost if the
+process dies, kill -9 included. What OFF gives up is the fsync: an operating-system crash or a
+power cut can lose the last commits or, rarely, damage the file (the mock then says at start that
+the journal cannot be used). For a test receiver that is the right trade: under NORMAL every WAL
+checkpoint synced the log and the database from inside a commit, holding the event loop 7-18 ms
+about once per 600 rows, and those stalls were the mock's whole p99 (12-17 ms at 32 connections
+against 7.5 ms under OFF; see bench/README.md). A checkpoint thread with NORMAL was tried too:
+its fsyncs blocked the writer's appends to the same file (p99 42 ms) and, under load that never
+pauses, the log never restarted (62 MB in 8 s). Several worker processes may share one
 file; a writer that finds it locked waits (`busy_timeout`) instead of failing. Admin queries run
 in other threads, each on a connection of its own (WAL lets them read while the writer writes),
 so that a slow query never holds up a notification; a journal in memory has one connection only.
@@ -155,7 +162,7 @@ class Journal:
         db = self._db
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA synchronous = OFF")  # see the module's text
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, 1, SCHEMA_VERSION):
             raise SmsHookError(

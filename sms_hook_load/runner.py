@@ -100,7 +100,7 @@ def prepare(settings: LoadSettings, secret: str, *, budget: int) -> Shared:
     for _ in range(SELF_CHECK):
         outgoing = next(stream)
         signed = delivery.signed_request(
-            outgoing.body, secret, operator_name=settings.operator_name
+            outgoing.body, secret, operator_name=settings.operator_name, scheme=contract.signature
         )
         verdict = referee.judge(signed.headers, outgoing.body)
         if verdict.expect is not judge.Expect.ACCEPT:

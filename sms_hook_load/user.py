@@ -98,6 +98,7 @@ class NotificationSender(User):
             shared.secret,
             operator_name=shared.settings.operator_name,
             extra_headers=shared.extra_headers,
+            scheme=shared.contract.signature,
         )
         sent_at = time.time()
         started = time.perf_counter()

@@ -146,7 +146,7 @@ def mock(
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
-    from mock_server.app import create_app  # noqa: PLC0415
+    from mock_server.app import create_app, settle_heap  # noqa: PLC0415
     from mock_server.connection import server_options  # noqa: PLC0415
     from mock_server.parent import SUPERVISOR_ENV  # noqa: PLC0415
 
@@ -165,6 +165,7 @@ def mock(
         delay=delay,
     )
     built = create_app(settings)  # opens the journal now, so a bad path fails before listening
+    settle_heap()
     listener = _listen(host, port)
     base = _url(listener)
     if built.using_test_key:

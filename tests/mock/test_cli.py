@@ -257,3 +257,22 @@ def test_workers_stop_when_their_supervisor_is_killed_with_sigkill(tmp_path: Pat
         for pid in left:
             os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_stopping_ends_an_open_event_stream_as_a_complete_answer_not_after_the_grace_period(
+    tmp_path: Path,
+) -> None:
+    # uvicorn logs "timeout graceful shutdown exceeded" when it has to cancel what is still
+    # running after the grace period, and the client then reads a broken chunked body; an
+    # admin page's stream used to be exactly that (and held a worker orphaned by kill -9 too).
+    with running("--journal", ":memory:", cwd=tmp_path) as process:
+        url = process.base + "/__admin/notifications/stream"
+        with httpx.Client(timeout=10) as client, client.stream("GET", url) as response:
+            lines = response.iter_lines()
+            assert next(lines).startswith("retry:")
+            process.popen.send_signal(signal.SIGTERM)
+            rest = list(lines)  # ends when the mock closes the stream
+            assert process.popen.wait(timeout=15) is not None
+    assert "event: ready" in rest or any(line.startswith("data:") for line in rest)
+    assert "graceful shutdown exceeded" not in process.output(), process.output()
+    assert "Traceback" not in process.output()
