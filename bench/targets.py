@@ -11,7 +11,7 @@
 |            | else installed by npm into `bench/.prism/`; skipped where npm is absent     |
 
 Every target but the baseline and Prism records to its own journal file in the run's scratch
-folder, so the run can check one journal row per 200.
+folder, so the run can check one journal row per 200 (with retention off: `--journal-max-rows 0`).
 """
 
 from __future__ import annotations
@@ -116,14 +116,19 @@ def target(
         return Target(name, port, command, "/", env)
     if name in ("mock", "h11"):
         command = [*sms_hook_command(), "mock", "--host", "127.0.0.1", "--port", str(port)]
-        command += ["--journal", str(journal), *extra]
+        # Every row is kept (retention off): the run checks one row per 200, and the default
+        # retention (100,000 rows) would delete the warm-up's rows and then the run's own.
+        command += ["--journal", str(journal), "--journal-max-rows", "0", *extra]
         if tolerance is not None:
             command += ["--tolerance", str(tolerance)]
         if name == "h11":
             command += ["--http-parser", "h11"]
         return Target(name, port, command, "/__admin/health", env, journal)
     # granian and hypercorn serve the same app factory the mock's workers import.
-    env.update(Settings(secret=secret, tolerance=tolerance, journal=str(journal)).to_env())
+    settings = Settings(
+        secret=secret, tolerance=tolerance, journal=str(journal), journal_max_rows=0
+    )
+    env.update(settings.to_env())
     factory = "mock_server.app:app_from_env"
     if name == "granian":
         command = [str(_tool("granian")), "--interface", "asgi", "--factory", factory]

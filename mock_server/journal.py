@@ -292,7 +292,7 @@ def _row(e: Entry) -> tuple[Any, ...]:
         None if e.ticket_id is None else utf8_safe(e.ticket_id),
         e.verdict,
         e.status,
-        json_text(e.reasons),
+        json_text(e.reasons) if e.reasons else "[]",  # an accepted request has none
         e.reading,
         e.simulated,
         e.answer,

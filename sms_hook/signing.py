@@ -27,6 +27,7 @@ of this module that have no contract at hand, and a test holds it equal to the d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -88,10 +89,20 @@ class Scheme:
 
     def fill(self, timestamp: str, compact_body: bytes) -> bytes:
         """Return the signed message: the template with the timestamp and the body put in."""
+        pieces = _pieces(self.template)
+        if pieces == _DOCUMENTED:  # every request the mock judges: no join needed
+            return timestamp.encode() + compact_body
         values = {"{timestamp}": timestamp.encode(), "{body}": compact_body}
-        return b"".join(
-            values.get(part, part.encode()) for part in _PLACEHOLDER.split(self.template)
-        )
+        return b"".join(values.get(piece, piece.encode()) for piece in pieces)
+
+
+_DOCUMENTED: Final = ("{timestamp}", "{body}")
+
+
+@functools.lru_cache(maxsize=16)
+def _pieces(template: str) -> tuple[str, ...]:
+    """A template cut into placeholders and literal text, in order (cut once per template)."""
+    return tuple(piece for piece in _PLACEHOLDER.split(template) if piece)
 
 
 DEFAULT_SCHEME: Final = Scheme(
@@ -161,7 +172,7 @@ def sign(secret: str, timestamp: str, body: bytes, scheme: Scheme = DEFAULT_SCHE
 
 def hmac_hex(secret: str, msg: bytes, scheme: Scheme = DEFAULT_SCHEME) -> str:
     """Return the lower-case hex HMAC (SHA-256 unless the scheme says) of a built message."""
-    return hmac.new(secret.encode(), msg, scheme.algorithm).hexdigest()
+    return hmac.digest(secret.encode(), msg, scheme.algorithm).hex()
 
 
 @dataclass(frozen=True, slots=True)
