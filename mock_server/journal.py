@@ -6,8 +6,8 @@ process dies, kill -9 included. What OFF gives up is the fsync: an operating-sys
 power cut can lose the last commits or, rarely, damage the file (the mock then says at start that
 the journal cannot be used). For a test receiver that is the right trade: under NORMAL every WAL
 checkpoint synced the log and the database from inside a commit, holding the event loop 7-18 ms
-about once per 600 rows, and those stalls were the mock's whole p99 (12-17 ms at 32 connections
-against 7.5 ms under OFF; see bench/README.md). A checkpoint thread with NORMAL was tried too:
+about once per 600 rows, and those stalls set the mock's p99 (9-12 ms at 32 connections under
+NORMAL against 5-6 ms under OFF; see bench/README.md). A checkpoint thread with NORMAL was tried too:
 its fsyncs blocked the writer's appends to the same file (p99 42 ms) and, under load that never
 pauses, the log never restarted (62 MB in 8 s). Several worker processes may share one
 file; a writer that finds it locked waits (`busy_timeout`) instead of failing. Admin queries run
