@@ -11,7 +11,6 @@ so a document that renames a header or changes the template changes every probe 
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -92,11 +91,8 @@ class Probe:
             "all-whitespace": signing.strip_all_whitespace,
             "raw": _raw,
         }[s.reading](body)
-        digest = hmac.new(
-            (secret if s.key is None else s.key).encode(),
-            scheme.fill(signed_ts, reduced),
-            scheme.algorithm,
-        ).hexdigest()
+        key = secret if s.key is None else s.key
+        digest = signing.hmac_hex(key, scheme.fill(signed_ts, reduced), scheme)
         roles = {"timestamp": scheme.timestamp_header, "signature": scheme.signature_header}
         omit = {roles.get(name, name) for name in s.omit}
         empty = {roles.get(name, name) for name in s.empty}

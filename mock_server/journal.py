@@ -1,18 +1,15 @@
 """The journal: every request to the notification endpoint, kept in SQLite.
 
-One writing connection per process, WAL mode, `synchronous=OFF`: a commit is written to the WAL
-file (the operating system has it) before the mock answers, so nothing it accepted is lost if the
-process dies, kill -9 included. What OFF gives up is the fsync: an operating-system crash or a
-power cut can lose the last commits or, rarely, damage the file (the mock then says at start that
-the journal cannot be used). For a test receiver that is the right trade: under NORMAL every WAL
-checkpoint synced the log and the database from inside a commit, holding the event loop 7-18 ms
-about once per 600 rows, and those stalls set the mock's p99 (9-12 ms at 32 connections under
-NORMAL against 5-6 ms under OFF; see bench/README.md). A checkpoint thread with NORMAL was tried too:
-its fsyncs blocked the writer's appends to the same file (p99 42 ms) and, under load that never
-pauses, the log never restarted (62 MB in 8 s). Several worker processes may share one
-file; a writer that finds it locked waits (`busy_timeout`) instead of failing. Admin queries run
-in other threads, each on a connection of its own (WAL lets them read while the writer writes),
-so that a slow query never holds up a notification; a journal in memory has one connection only.
+One writing connection per process, WAL mode, `synchronous=OFF`: a commit is in the WAL file
+(the operating system has it) before the mock answers, so nothing it accepted is lost if the
+process dies, kill -9 included; an operating-system crash or a power cut can lose the last
+commits or damage the file (the mock then says so at start). NORMAL's checkpoints synced inside
+a commit and held the event loop 7-18 ms once per ~600 rows: the mock's p99 (bench/README.md).
+
+Several worker processes may share one file; a writer that finds it locked waits
+(`busy_timeout`) instead of failing. Admin queries run in other threads, each on a connection
+of its own (WAL lets them read while the writer writes), so that a slow query never holds up a
+notification; a journal in memory has one connection only.
 
 Retention: once the journal holds more than `max_rows` rows, the oldest are deleted (checked
 every `PRUNE_EVERY` inserts), so a long-running shared mock does not grow without bound.
