@@ -219,7 +219,7 @@ def phrase(
     cause: str,
     kinds: dict[str, str],
     options: dict[str, tuple[str, ...]],
-    scheme: signing.Scheme = signing.DEFAULT_SCHEME,
+    scheme: signing.Scheme,
 ) -> Phrase:
     """Say what a cause is and what to do. `kinds` maps a data field to its JSON type, `options`
     to its enum values, `scheme` is the signature scheme (all from the contract)."""
@@ -241,7 +241,7 @@ def phrase(
             "correctly signed notifications are rejected: a different secret, or a "
             "different signed message",
             "check that your receiver uses the same secret (--secret or SMS_HOOK_SECRET) and "
-            f"signs {scheme.spelled()} with HMAC-{scheme.algorithm.upper()} (hex); compare "
+            f"signs {scheme.spelled()} with {scheme.hmac_name} (hex); compare "
             "with the message and signature above, or run `sms-hook sign` on it",
         )
     if head == "rejects-indented":

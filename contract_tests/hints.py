@@ -69,8 +69,7 @@ def _signature_notes(
     signature = next((v for k, v in example.headers if k.lower() == scheme.signature_header), "")
     yield f"we signed the message {text}"
     yield (
-        f"with the signature {signature} (HMAC-{scheme.algorithm.upper()}, hex; "
-        "`sms-hook sign` shows the same)"
+        f"with the signature {signature} ({scheme.hmac_name}, hex; `sms-hook sign` shows the same)"
     )
 
 

@@ -184,9 +184,8 @@ class Receiver:
 
 def _challenge(scheme: signing.Scheme) -> tuple[bytes, bytes]:
     """RFC 9110 requires a challenge on every 401; this one names the headers the HMAC covers."""
-    scheme_name = f"HMAC-{scheme.algorithm.upper()}"
     covered = f"{scheme.timestamp_header} {scheme.signature_header}"
-    return b"www-authenticate", f'{scheme_name} headers="{covered}"'.encode()
+    return b"www-authenticate", f'{scheme.hmac_name} headers="{covered}"'.encode()
 
 
 _KNOWN: Final = frozenset(s.value for s in HTTPStatus)

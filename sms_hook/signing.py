@@ -81,11 +81,15 @@ class Scheme:
         """The hash as people write it: `sha256` is SHA-256."""
         return re.sub(r"^SHA(?=\d)", "SHA-", self.algorithm.upper())
 
+    @property
+    def hmac_name(self) -> str:
+        """The MAC as HTTP challenges and reports name it: `HMAC-SHA256`."""
+        return f"HMAC-{self.algorithm.upper()}"
+
     def spelled(self) -> str:
         """The signed message in words: `timestamp + compact body` for the documentation's."""
         words = {"{timestamp}": self.timestamp_header, "{body}": "compact body"}
-        parts = _PLACEHOLDER.split(self.template)
-        return " + ".join(words.get(part, json.dumps(part)) for part in parts if part)
+        return " + ".join(words.get(piece, json.dumps(piece)) for piece in _pieces(self.template))
 
     def fill(self, timestamp: str, compact_body: bytes) -> bytes:
         """Return the signed message: the template with the timestamp and the body put in."""

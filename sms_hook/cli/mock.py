@@ -165,7 +165,6 @@ def mock(
         delay=delay,
     )
     built = create_app(settings)  # opens the journal now, so a bad path fails before listening
-    settle_heap()
     listener = _listen(host, port)
     base = _url(listener)
     if built.using_test_key:
@@ -186,6 +185,7 @@ def mock(
         "timeout_graceful_shutdown": 1,
     }
     if workers == 1:
+        settle_heap()  # this process serves; with --workers each worker settles its own heap
         uvicorn.Server(uvicorn.Config(built.app, **options)).run(sockets=[listener])
         return
     built.journal.close()  # each worker opens its own connection

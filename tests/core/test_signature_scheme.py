@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
-from typing import Any
 
 import pytest
-import yaml
 
 from sms_hook import contract as contract_module
 from sms_hook import delivery, signing
 from sms_hook.contract import Contract
 from sms_hook.errors import ContractError, MissingHeader
 from sms_hook.judge import Expect, Judge
+from tests.support.documents import with_header_renamed, with_scheme
 
 OTP = b'{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}'
-
-
-def _document() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(contract_module.document_path().read_text("utf-8"))
-    return loaded
-
-
-def _edited(**changes: Any) -> dict[str, Any]:
-    """A copy of the shipped document with `x-sms-hook-signature` keys changed (`a__b`: b in a)."""
-    document = copy.deepcopy(_document())
-    extension = document["x-sms-hook-signature"]
-    for dotted, value in changes.items():
-        *parents, last = dotted.split("__")
-        node = extension
-        for part in parents:
-            node = node[part]
-        node[last] = value
-    return document
-
-
-def _with_header_renamed(document: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    for parameter in document["components"]["parameters"].values():
-        if parameter["name"] == old:
-            parameter["name"] = new
-    return document
 
 
 def test_the_scheme_is_read_from_the_documents_extension(contract: Contract) -> None:
@@ -69,8 +42,8 @@ def test_the_modules_fallback_scheme_is_the_documents(contract: Contract) -> Non
 
 
 def test_a_renamed_signature_header_changes_what_is_sent_and_checked() -> None:
-    document = _with_header_renamed(
-        _edited(header="x-betstack-signature"), "signature", "X-Betstack-Signature"
+    document = with_header_renamed(
+        with_scheme(header="x-betstack-signature"), "signature", "X-Betstack-Signature"
     )
     contract = contract_module.parse(document)
     assert contract.signature.signature_header == "x-betstack-signature"
@@ -88,9 +61,9 @@ def test_a_renamed_signature_header_changes_what_is_sent_and_checked() -> None:
 
 
 def test_the_judge_checks_the_signature_under_the_documents_header_name() -> None:
-    edited = _edited(header="x-betstack-signature")
+    edited = with_scheme(header="x-betstack-signature")
     contract = contract_module.parse(
-        _with_header_renamed(edited, "signature", "X-Betstack-Signature")
+        with_header_renamed(edited, "signature", "X-Betstack-Signature")
     )
     judge = Judge(contract, "k")
     body = delivery.encode(contract, contract.example("otp"))
@@ -104,7 +77,7 @@ def test_the_judge_checks_the_signature_under_the_documents_header_name() -> Non
 
 
 def test_the_judges_default_window_is_the_documents_tolerance() -> None:
-    contract = contract_module.parse(_edited(**{"timestamp__tolerance-seconds": 60}))
+    contract = contract_module.parse(with_scheme(**{"timestamp__tolerance-seconds": 60}))
     judge = Judge(contract, "k")
     body = delivery.encode(contract, contract.example("otp"))
     stale = delivery.signed_request(body, "k", timestamp="1000", scheme=contract.signature)
@@ -121,7 +94,7 @@ def test_another_template_and_hash_change_the_signed_message() -> None:
         "message": "1706191612." + OTP.decode(),
         "signature": hmac.new(b"s", b"1706191612." + OTP, hashlib.sha512).hexdigest(),
     }
-    document = _edited(
+    document = with_scheme(
         algorithm="sha512",
         **{"payload-format__template": "{timestamp}.{body}", "test-vector": vector},
     )
@@ -132,12 +105,12 @@ def test_another_template_and_hash_change_the_signed_message() -> None:
 
 
 def test_a_tolerance_in_the_document_is_the_default_window() -> None:
-    document = _edited(**{"timestamp__tolerance-seconds": 60})
+    document = with_scheme(**{"timestamp__tolerance-seconds": 60})
     assert contract_module.parse(document).tolerance == 60
 
 
 def test_a_document_whose_scheme_does_not_reproduce_its_vector_is_refused() -> None:
-    document = _edited(**{"payload-format__template": "{timestamp}.{body}"})
+    document = with_scheme(**{"payload-format__template": "{timestamp}.{body}"})
     with pytest.raises(ContractError, match=r"test-vector\.message: .* but the scheme gives"):
         contract_module.parse(document)
 
@@ -157,4 +130,4 @@ def test_a_scheme_sms_hook_cannot_follow_is_refused_with_the_key_named(
     key: str, value: str, message: str
 ) -> None:
     with pytest.raises(ContractError, match=message):
-        contract_module.parse(_edited(**{key: value}))
+        contract_module.parse(with_scheme(**{key: value}))

@@ -8,14 +8,11 @@ signs `{timestamp}.{body}` with SHA-512), and the battery is judged, sent and re
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import re
-from typing import Any
 
 import pytest
-import yaml
 
 from contract_tests.battery import battery
 from contract_tests.probe import Probe
@@ -27,6 +24,7 @@ from contract_tests.verdict import expectation
 from sms_hook import contract as contract_module
 from sms_hook.contract import Contract
 from sms_hook.judge import Judge
+from tests.support.documents import with_header_renamed, with_scheme
 from tests.support.server import serve
 from tests.verify.conftest import QUICK, SECRET
 from tests.verify.receivers import PATH, judge_receiver
@@ -39,24 +37,22 @@ VECTOR_BODY = '{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}'
 
 def _renamed() -> Contract:
     """The shipped document with both signed headers renamed, SHA-512 and a `.` separator."""
-    source = contract_module.document_path().read_text("utf-8")
-    document: dict[str, Any] = copy.deepcopy(yaml.safe_load(source))
-    for parameter in document["components"]["parameters"].values():
-        renamed = {"signature": SIGNATURE, "timestamp": TIMESTAMP}.get(parameter["name"])
-        parameter["name"] = renamed or parameter["name"]
-    extension = document["x-sms-hook-signature"]
-    extension["header"] = SIGNATURE
-    extension["timestamp"]["header"] = TIMESTAMP
-    extension["algorithm"] = "sha512"
-    extension["payload-format"]["template"] = "{timestamp}.{body}"
     message = f"1706191612.{VECTOR_BODY}"
-    extension["test-vector"] = {
+    vector = {
         "secret": "s",
         "timestamp": "1706191612",
         "body": VECTOR_BODY,
         "message": message,
         "signature": hmac.new(b"s", message.encode(), hashlib.sha512).hexdigest(),
     }
+    document = with_scheme(
+        header=SIGNATURE,
+        timestamp__header=TIMESTAMP,
+        algorithm="sha512",
+        **{"payload-format__template": "{timestamp}.{body}", "test-vector": vector},
+    )
+    with_header_renamed(document, "signature", SIGNATURE)
+    with_header_renamed(document, "timestamp", TIMESTAMP)
     return contract_module.parse(document)
 
 
