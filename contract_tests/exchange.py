@@ -32,6 +32,9 @@ __all__ = ["Exchange", "Sender", "Stopped", "Unsendable"]
 
 MAX_TIMEOUTS_IN_A_ROW: Final = 3
 RATE_LIMIT_RETRIES: Final = 3
+SETTLE: Final = 2.0
+"""Seconds at most that a request dropped by a receiver going down waits for the others in
+flight to land, before the blame for bringing it down is laid on one of them."""
 MAX_RETRY_AFTER: Final = 5.0
 
 
@@ -71,6 +74,10 @@ class Sender:
         self._reached = False
         self._timeouts = 0
         self._gone: str | None = None
+        self._in_flight = 0
+        self._settled = threading.Condition(self._lock)
+        self._suspects: list[tuple[bool, int]] = []
+        self._blamed: tuple[bool, int] | None = None
 
     def close(self) -> None:
         """Close every connection opened by any thread."""
@@ -106,8 +113,11 @@ class Sender:
             if self._gone is not None:
                 raise Stopped(self._gone)
             if self._timeouts >= MAX_TIMEOUTS_IN_A_ROW:
+                # Other threads' requests may time out too before they see this: the count that
+                # stops the run is the one reported, whatever the tally reached meanwhile.
                 raise Stopped(
-                    f"{self._timeouts} requests in a row got no answer within {self.timeout:g} s"
+                    f"{MAX_TIMEOUTS_IN_A_ROW} requests in a row got no answer "
+                    f"within {self.timeout:g} s"
                 )
         exchange = self._exchange(request)
         for _ in range(RATE_LIMIT_RETRIES):
@@ -127,6 +137,8 @@ class Sender:
     def _exchange(self, request: SignedRequest) -> Exchange:
         with self._lock:
             self.requests += 1
+            self._in_flight += 1
+            order = self.requests
         try:
             answer = self._connection().post(request.headers, request.body, self.timeout)
         except ReceiverUnreachable as exc:
@@ -142,14 +154,49 @@ class Sender:
         except ConnectionDropped as exc:
             self._reach()
             dropped = f"connection dropped without an answer ({exc})"
-            if not wire.accepts_connections(self.url, self.timeout):
+            if wire.accepts_connections(self.url, self.timeout):
+                return Exchange(request, None, dropped)
+            if self._blame((exc.reset, order), str(exc)):
                 # This request most likely brought the receiver down: say so on it, and stop.
-                with self._lock:
-                    self._gone = f"the receiver stopped accepting connections ({exc})"
                 return Exchange(request, None, f"{dropped}; then {self._gone}")
-            return Exchange(request, None, dropped)
+            return Exchange(request, None, f"{dropped}: the receiver went down with it in flight")
+        finally:
+            with self._lock:
+                self._landed()
         self._reach(answered=True)
         return Exchange(request, answer)
+
+    def _landed(self) -> None:
+        """One request fewer in flight (called once per request, under the lock)."""
+        if self._in_flight:
+            self._in_flight -= 1
+            self._settled.notify_all()
+
+    def _blame(self, suspect: tuple[bool, int], why: str) -> bool:
+        """True if this dropped request, after which nothing listened, is the one to blame.
+
+        Requests in flight on other connections are dropped too when a receiver goes down, some
+        before the one that brought it down. Every such drop is a suspect until the others in
+        flight have landed (briefly): then the blame falls on one closed after being read whole
+        rather than one reset (a receiver resets a connection it had not read to the end), and
+        among those on the one sent first. `suspect` is (reset, order sent).
+        """
+        with self._lock:
+            if self._gone is None:
+                self._gone = f"the receiver stopped accepting connections ({why})"
+            if self._blamed is None:
+                self._suspects.append(suspect)
+                self._landed()  # landed as a suspect: the others need not wait for it
+                until = time.monotonic() + min(self.timeout, SETTLE)
+                while self._in_flight and self._blamed is None:
+                    left = until - time.monotonic()
+                    if left <= 0 or not self._settled.wait(left):
+                        break
+                if self._blamed is None:
+                    self._blamed = min(self._suspects)
+                    self._settled.notify_all()
+                self._in_flight += 1  # the `finally` of `_exchange` lands it once more
+            return self._blamed == suspect
 
     def _reach(self, *, answered: bool = False) -> None:
         with self._lock:

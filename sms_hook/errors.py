@@ -45,21 +45,23 @@ class MissingHeader(SignatureError):
 class TimestampNotNumeric(SignatureError):
     """Raised when the `timestamp` header is not a whole number of seconds."""
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, header: str = "timestamp") -> None:
         self.value = value
+        self.header = header
         shown = value if len(value) <= 40 else value[:39] + "…"
-        super().__init__(f"header timestamp: {shown!r} is not a unix time in whole seconds")
+        super().__init__(f"header {header}: {shown!r} is not a unix time in whole seconds")
 
 
 class TimestampOutOfTolerance(SignatureError):
     """Raised when the `timestamp` header is further from now than the tolerance allows."""
 
-    def __init__(self, value: int, now: int, tolerance: int) -> None:
+    def __init__(self, value: int, now: int, tolerance: int, header: str = "timestamp") -> None:
         self.value = value
+        self.header = header
         self.skew = value - now
         self.tolerance = tolerance
         super().__init__(
-            f"header timestamp: {value} is {abs(self.skew)} s "
+            f"header {header}: {value} is {abs(self.skew)} s "
             f"{'ahead of' if self.skew > 0 else 'behind'} the receiver's clock "
             f"(tolerance {tolerance} s)"
         )
@@ -68,12 +70,19 @@ class TimestampOutOfTolerance(SignatureError):
 class SignatureMismatch(SignatureError):
     """Raised when the signature matches neither reading of "all spaces removed"."""
 
-    def __init__(self, expected_message: bytes, hint: str = "") -> None:
+    def __init__(
+        self,
+        expected_message: bytes,
+        hint: str = "",
+        *,
+        header: str = "signature",
+        mac: str = "HMAC-SHA256",
+    ) -> None:
         self.expected_message = expected_message
         self.hint = hint
         shown = expected_message.decode("utf-8", errors="backslashreplace")
         super().__init__(
-            "header signature: does not match HMAC-SHA256 of the expected message "
+            f"header {header}: does not match {mac} of the expected message "
             f"{shown!r}" + (f" ({hint})" if hint else "")
         )
 
@@ -100,3 +109,9 @@ class NoAnswerInTime(ExchangeFailed):
 
 class ConnectionDropped(ExchangeFailed):
     """Raised when the receiver closed or reset the connection, or answered something not HTTP."""
+
+    def __init__(self, message: str, *, reset: bool = False) -> None:
+        super().__init__(message)
+        self.reset = reset
+        """True: reset (RST) before any answer. A receiver that closes a connection with part of
+        the request unread resets it, so a reset request was most likely not read whole."""

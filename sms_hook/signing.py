@@ -208,12 +208,12 @@ def verify(
             raise MissingHeader(name, empty=name in headers)
     seconds = parse_timestamp(timestamp)
     if seconds is None:
-        raise TimestampNotNumeric(timestamp)
+        raise TimestampNotNumeric(timestamp, scheme.timestamp_header)
     tolerance = scheme.tolerance if tolerance is None else tolerance
     if tolerance:
         current = int(time.time() if now is None else now)
         if abs(seconds - current) > tolerance:
-            raise TimestampOutOfTolerance(seconds, current, tolerance)
+            raise TimestampOutOfTolerance(seconds, current, tolerance, scheme.timestamp_header)
     return Verified(seconds, match(secret, timestamp, body, signature, scheme))
 
 
@@ -244,4 +244,4 @@ def match(
         hint = "upper-case hex; the platform sends lower-case"
     elif len(signature) != len(digest):
         hint = f"{len(signature)} characters; a {scheme.hash_name} hex digest has {len(digest)}"
-    raise SignatureMismatch(expected, hint)
+    raise SignatureMismatch(expected, hint, header=scheme.signature_header, mac=scheme.hmac_name)

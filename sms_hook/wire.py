@@ -166,15 +166,15 @@ class Connection:
                 answer = self._exchange(headers, body, deadline)
             except _StaleConnection as exc:
                 if not reused:
-                    raise ConnectionDropped(str(exc)) from None
+                    raise ConnectionDropped(str(exc), reset=exc.reset) from None
                 self.close()  # closed while idle: once more on a fresh connection
                 try:
                     answer = self._exchange(headers, body, deadline)
                 except _StaleConnection as again:
-                    raise ConnectionDropped(str(again)) from None
+                    raise ConnectionDropped(str(again), reset=again.reset) from None
                 except ReceiverUnreachable:
                     # Gone since this very request went out: it was dropped, not unsendable.
-                    raise ConnectionDropped(str(exc)) from None
+                    raise ConnectionDropped(str(exc), reset=exc.reset) from None
         except TimeoutError:
             self.close()
             raise NoAnswerInTime(f"no answer within {timeout:g} s") from None
@@ -350,7 +350,7 @@ class Connection:
             why = exc.strerror or type(exc).__name__
             if not received_any:
                 raise _StaleConnection(
-                    f"the receiver reset the connection without an answer ({why})"
+                    f"the receiver reset the connection without an answer ({why})", reset=True
                 ) from exc
             raise ConnectionDropped(
                 f"the receiver reset the connection in the middle of the answer ({why})"
@@ -367,6 +367,10 @@ class Connection:
 
 class _StaleConnection(Exception):
     """The connection was closed or reset before any byte of an answer arrived."""
+
+    def __init__(self, message: str, *, reset: bool = False) -> None:
+        super().__init__(message)
+        self.reset = reset
 
 
 def accepts_connections(url: str, timeout: float) -> bool:

@@ -93,7 +93,7 @@ class Judge:
         check_body(j, body, self.contract)
         check_framing(j, headers)
         if repeated:
-            note_repeat(j)
+            note_repeat(j, self.contract.signature)
         return j
 
     def _media_type(self, j: Judgement, headers: Mapping[str, str]) -> None:

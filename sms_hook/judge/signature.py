@@ -112,10 +112,10 @@ def check_timestamp(
         j.allow(field, f"{where}; a receiver may keep a narrower window", 401, "skew")
 
 
-def note_repeat(j: Judgement) -> None:
+def note_repeat(j: Judgement, scheme: signing.Scheme = signing.DEFAULT_SCHEME) -> None:
     """Allow a 4xx to an exact repeat of an earlier request (same body, timestamp, signature)."""
     j.allow(
-        "headers timestamp, signature",
+        f"headers {scheme.timestamp_header}, {scheme.signature_header}",
         "the exact same request was sent before (a retry); a receiver may reject a replay",
         409,
         "exact-replay",
