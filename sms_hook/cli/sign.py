@@ -51,8 +51,9 @@ def sign(
 ) -> None:
     """Print the exact message that is signed and its signature, for a body FILE (or - for stdin).
 
-    The message is the timestamp followed by the body with the whitespace between JSON tokens
-    removed; the signature is its lower-case hex HMAC-SHA256 under the secret.
+    Both follow the document's x-sms-hook-signature. As shipped, the message is the timestamp
+    followed by the body with the whitespace between JSON tokens removed, and the signature is
+    its lower-case hex HMAC-SHA256 under the secret.
     With no --secret and no SMS_HOOK_SECRET, the documentation's test key is used.
     """
     contract = contract_module.load()
