@@ -139,6 +139,7 @@ class Sender:
             self.requests += 1
             self._in_flight += 1
             order = self.requests
+        suspect: tuple[bool, int] | None = None
         try:
             answer = self._connection().post(request.headers, request.body, self.timeout)
         except ReceiverUnreachable as exc:
@@ -156,23 +157,24 @@ class Sender:
             dropped = f"connection dropped without an answer ({exc})"
             if wire.accepts_connections(self.url, self.timeout):
                 return Exchange(request, None, dropped)
-            if self._blame((exc.reset, order), str(exc)):
-                # This request most likely brought the receiver down: say so on it, and stop.
-                return Exchange(request, None, f"{dropped}; then {self._gone}")
-            return Exchange(request, None, f"{dropped}: the receiver went down with it in flight")
+            suspect = (exc.reset, order)
+            gone = f"the receiver stopped accepting connections ({exc})"
         finally:
             with self._lock:
-                self._landed()
-        self._reach(answered=True)
-        return Exchange(request, answer)
+                if suspect is not None:  # a suspect before it lands: no one decides without it
+                    self._suspects.append(suspect)
+                    self._gone = self._gone or gone
+                self._in_flight -= 1
+                self._settled.notify_all()
+        if suspect is None:
+            self._reach(answered=True)
+            return Exchange(request, answer)
+        if self._blamed_on(suspect):
+            # This request most likely brought the receiver down: say so on it, and stop.
+            return Exchange(request, None, f"{dropped}; then {self._gone}")
+        return Exchange(request, None, f"{dropped}: the receiver went down with it in flight")
 
-    def _landed(self) -> None:
-        """One request fewer in flight (called once per request, under the lock)."""
-        if self._in_flight:
-            self._in_flight -= 1
-            self._settled.notify_all()
-
-    def _blame(self, suspect: tuple[bool, int], why: str) -> bool:
+    def _blamed_on(self, suspect: tuple[bool, int]) -> bool:
         """True if this dropped request, after which nothing listened, is the one to blame.
 
         Requests in flight on other connections are dropped too when a receiver goes down, some
@@ -181,21 +183,14 @@ class Sender:
         rather than one reset (a receiver resets a connection it had not read to the end), and
         among those on the one sent first. `suspect` is (reset, order sent).
         """
-        with self._lock:
-            if self._gone is None:
-                self._gone = f"the receiver stopped accepting connections ({why})"
+        with self._settled:
+            self._settled.wait_for(
+                lambda: not self._in_flight or self._blamed is not None,
+                timeout=min(self.timeout, SETTLE),
+            )
             if self._blamed is None:
-                self._suspects.append(suspect)
-                self._landed()  # landed as a suspect: the others need not wait for it
-                until = time.monotonic() + min(self.timeout, SETTLE)
-                while self._in_flight and self._blamed is None:
-                    left = until - time.monotonic()
-                    if left <= 0 or not self._settled.wait(left):
-                        break
-                if self._blamed is None:
-                    self._blamed = min(self._suspects)
-                    self._settled.notify_all()
-                self._in_flight += 1  # the `finally` of `_exchange` lands it once more
+                self._blamed = min(self._suspects)
+                self._settled.notify_all()
             return self._blamed == suspect
 
     def _reach(self, *, answered: bool = False) -> None:

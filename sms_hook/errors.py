@@ -43,9 +43,9 @@ class MissingHeader(SignatureError):
 
 
 class TimestampNotNumeric(SignatureError):
-    """Raised when the `timestamp` header is not a whole number of seconds."""
+    """Raised when the timestamp header (`header`, the scheme's name) is not whole seconds."""
 
-    def __init__(self, value: str, header: str = "timestamp") -> None:
+    def __init__(self, value: str, header: str) -> None:
         self.value = value
         self.header = header
         shown = value if len(value) <= 40 else value[:39] + "…"
@@ -53,9 +53,9 @@ class TimestampNotNumeric(SignatureError):
 
 
 class TimestampOutOfTolerance(SignatureError):
-    """Raised when the `timestamp` header is further from now than the tolerance allows."""
+    """Raised when the timestamp header (`header`) is further from now than the tolerance."""
 
-    def __init__(self, value: int, now: int, tolerance: int, header: str = "timestamp") -> None:
+    def __init__(self, value: int, now: int, tolerance: int, header: str) -> None:
         self.value = value
         self.header = header
         self.skew = value - now
@@ -68,16 +68,12 @@ class TimestampOutOfTolerance(SignatureError):
 
 
 class SignatureMismatch(SignatureError):
-    """Raised when the signature matches neither reading of "all spaces removed"."""
+    """Raised when the signature matches neither reading of "all spaces removed".
 
-    def __init__(
-        self,
-        expected_message: bytes,
-        hint: str = "",
-        *,
-        header: str = "signature",
-        mac: str = "HMAC-SHA256",
-    ) -> None:
+    `header` and `mac` are the scheme's: the signature header's name and `Scheme.hmac_name`.
+    """
+
+    def __init__(self, expected_message: bytes, hint: str, *, header: str, mac: str) -> None:
         self.expected_message = expected_message
         self.hint = hint
         shown = expected_message.decode("utf-8", errors="backslashreplace")

@@ -112,7 +112,7 @@ def check_timestamp(
         j.allow(field, f"{where}; a receiver may keep a narrower window", 401, "skew")
 
 
-def note_repeat(j: Judgement, scheme: signing.Scheme = signing.DEFAULT_SCHEME) -> None:
+def note_repeat(j: Judgement, scheme: signing.Scheme) -> None:
     """Allow a 4xx to an exact repeat of an earlier request (same body, timestamp, signature)."""
     j.allow(
         f"headers {scheme.timestamp_header}, {scheme.signature_header}",
