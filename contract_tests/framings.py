@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Final
-from urllib.parse import urlsplit
 
 from contract_tests.channel import Channel
 from contract_tests.exchange import Exchange
@@ -28,7 +27,7 @@ from contract_tests.samples import edited, encode, free_strings
 from sms_hook.contract import Contract
 from sms_hook.delivery import Answer, SignedRequest
 from sms_hook.judge.framing import FRAMINGS, Framing
-from sms_hook.wire import MAX_ANSWER
+from sms_hook.wire import MAX_ANSWER, Origin, tls_context
 
 CONTINUE_WAIT: Final = 0.5
 """Seconds to wait for `100 Continue` before sending the body anyway (curl waits 1 s)."""
@@ -66,17 +65,19 @@ def send(
     framing: str,
     *,
     timeout: float,
-    tls: bool | ssl.SSLContext = True,
+    tls: ssl.SSLContext | None = None,
 ) -> Exchange:
-    """Send one request framed as `framing` on a new connection; never raises for the wire."""
-    parts = urlsplit(url)
-    secure = parts.scheme == "https"
-    host = parts.hostname or "localhost"
-    port = parts.port or (443 if secure else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    """Send one request framed as `framing` on a new connection; never raises for the wire.
+
+    The URL is read as `sms_hook.wire` reads it: its credentials go in an `Authorization` header
+    (unless the request has one), as on every other request of the run.
+    """
+    origin = Origin.parse(url)
     headers = framed_headers(request, framing)
     version = "HTTP/1.0" if framing == "http-1.0" else "HTTP/1.1"
-    head = f"POST {target} {version}\r\nHost: {parts.netloc.rpartition('@')[2]}\r\n"
+    head = f"POST {origin.target} {version}\r\nHost: {origin.authority}\r\n"
+    if origin.authorization and not any(k.lower() == "authorization" for k in headers):
+        head += f"Authorization: {origin.authorization}\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
     body = request.body
     if framing == "chunked":
@@ -92,7 +93,7 @@ def send(
     sent = SignedRequest(headers, request.body)
     expired = threading.Event()
     try:
-        with _connect(host, port, secure, tls, timeout) as conn:
+        with _connect(origin, tls, timeout) as conn:
             # A receiver that drips its answer would reset a per-read timeout forever: the whole
             # exchange gets `timeout` seconds, then the socket is shut (which wakes the read).
             watchdog = threading.Timer(timeout, _expire, (conn, expired))
@@ -137,17 +138,11 @@ def _exchange(
     return Exchange(sent, Answer(answer.status, found, data[:MAX_ANSWER], discarded=discarded))
 
 
-def _connect(
-    host: str, port: int, secure: bool, tls: bool | ssl.SSLContext, timeout: float
-) -> socket.socket:
-    conn = socket.create_connection((host, port), timeout=timeout)
-    if not secure:
+def _connect(origin: Origin, tls: ssl.SSLContext | None, timeout: float) -> socket.socket:
+    conn = socket.create_connection((origin.host, origin.port), timeout=timeout)
+    if origin.scheme != "https":
         return conn
-    context = tls if isinstance(tls, ssl.SSLContext) else ssl.create_default_context()
-    if tls is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context.wrap_socket(conn, server_hostname=host)
+    return (tls or tls_context()).wrap_socket(conn, server_hostname=origin.host)
 
 
 def run(

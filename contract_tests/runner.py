@@ -36,7 +36,6 @@ out.
 from __future__ import annotations
 
 import secrets
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -62,6 +61,7 @@ from contract_tests.settings import (
 from contract_tests.signer import sendable, token
 from contract_tests.verdict import Assessor
 from sms_hook import contract as contract_module
+from sms_hook import wire
 from sms_hook.contract import Contract
 from sms_hook.errors import SmsHookError
 from sms_hook.judge import Judge
@@ -113,7 +113,7 @@ def verify(
     result = Result(mask(settings.url), seed, settings.max_examples, tuple(contract.types))
     result.started = time.time()
     clock = time.perf_counter()
-    tls = _tls(settings.tls_verify) if settings.url.startswith("https:") else None
+    tls = wire.tls_for(settings.url, settings.tls_verify)
     with Sender(settings.url, settings.request_timeout, tls=tls) as sender:
         run = _Run(contract, settings, seed, sender, progress or _Silent(), result)
         try:
@@ -157,21 +157,6 @@ def _check_settings(settings: Settings) -> None:
         )
 
 
-def _tls(verify: bool | str) -> ssl.SSLContext:
-    """The TLS context of an https receiver: the system's CAs, a CA bundle, or no checks."""
-    if verify is True:
-        return ssl.create_default_context()
-    if verify is False:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    try:
-        return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        raise SmsHookError(f"CA bundle {verify}: cannot be used ({exc})") from exc
-
-
 class _Run:
     def __init__(
         self,
@@ -201,7 +186,6 @@ class _Run:
             contract,
             self.assessor,
             sender,
-            sender.tls if sender.tls is not None else False,
             settings,
         )
         """The order-dependent probes (retries, replay window, framings), timings, field map."""

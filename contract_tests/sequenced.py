@@ -10,7 +10,6 @@ advisories, into the result.
 from __future__ import annotations
 
 import dataclasses
-import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -56,13 +55,11 @@ class Sequenced:
         contract: Contract,
         assessor: Assessor,
         sender: Sender,
-        tls: bool | ssl.SSLContext,
         settings: Settings,
     ) -> None:
         self.contract = contract
         self.assessor = assessor
         self.sender = sender
-        self.tls = tls
         self.settings = settings
         self.timings = timing.Timings()
         self.fields = FieldRecorder()
@@ -101,7 +98,7 @@ class Sequenced:
                     request,
                     framing,
                     timeout=self.settings.request_timeout,
-                    tls=self.tls,
+                    tls=self.sender.tls,
                 )
             except framings.Refused as exc:
                 # The battery was answered, so the receiver went away meanwhile (an earlier

@@ -132,9 +132,8 @@ class Connection:
     def __init__(self, url: str, *, tls: ssl.SSLContext | None = None) -> None:
         self.url = url
         self.origin = Origin.parse(url)
-        self.tls = tls
-        if self.origin.scheme == "https" and self.tls is None:
-            self.tls = ssl.create_default_context()
+        self.tls = (tls or tls_context()) if self.origin.scheme == "https" else None
+        """TLS for an https:// origin only: a context given for an http:// URL is not used."""
         self._sock: socket.socket | None = None
         self._h11: h11.Connection | None = None
         self._answered = False
@@ -383,12 +382,33 @@ def accepts_connections(url: str, timeout: float) -> bool:
         return False
 
 
+def tls_context(verify: bool | str = True) -> ssl.SSLContext:
+    """A client TLS context: the system's CAs (True), a CA bundle file (a path), no checks (False).
+
+    Raises `SmsHookError` naming the bundle if it cannot be used.
+    """
+    if verify is True:
+        return ssl.create_default_context()
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise SmsHookError(f"CA bundle {verify}: cannot be used ({exc})") from exc
+
+
+def tls_for(url: str, verify: bool | str = True) -> ssl.SSLContext | None:
+    """The TLS context for `url` (see `tls_context`), or None for an http:// URL."""
+    return tls_context(verify) if Origin.parse(url).scheme == "https" else None
+
+
 def speaks_tls(url: str, timeout: float) -> bool:
     """True if the server behind an http:// URL completes a TLS handshake (a TLS-only port)."""
     origin = Origin.parse(url)
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    context = tls_context(verify=False)
     try:
         with (
             socket.create_connection((origin.host, origin.port), timeout=timeout) as sock,

@@ -11,7 +11,8 @@ from contract_tests.battery import battery
 from contract_tests.exchange import Sender
 from contract_tests.report import Line
 from contract_tests.rules import ANY_TYPE, BY_ID, NO_SERVER_ERROR
-from contract_tests.runner import Settings, _tls  # the run's own TLS settings, reused as is
+from contract_tests.runner import Settings
+from sms_hook import wire
 from sms_hook.cli.base import ContractBroken
 from sms_hook.contract import Contract
 
@@ -45,7 +46,7 @@ def rerun_cause(
     """Send one cause's failing requests again and say, for each, whether it still fails."""
     path, cause = rerun.select(reference)
     title, failures = rerun.load(path, cause)
-    tls = _tls(settings.tls_verify) if settings.url.startswith("https:") else None
+    tls = wire.tls_for(settings.url, settings.tls_verify)
     with Sender(settings.url, settings.request_timeout, tls=tls) as sender:
         outcomes = rerun.rerun(
             failures,

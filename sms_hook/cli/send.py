@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 from typing import IO, Final
 
 import click
@@ -107,13 +106,8 @@ def send(
     for name, value in request.headers.items():
         click.echo(f"> {name}: {value}")
     click.echo(f"> {body.decode()}")
-    tls = None
-    if insecure:
-        tls = ssl.create_default_context()
-        tls.check_hostname = False
-        tls.verify_mode = ssl.CERT_NONE
     try:
-        with wire.Connection(url, tls=tls) as connection:
+        with wire.Connection(url, tls=wire.tls_for(url, verify=not insecure)) as connection:
             answer = delivery.send(connection, request, timeout)
     except ExchangeFailed as exc:
         raise ContractBroken(str(exc)) from exc

@@ -89,6 +89,12 @@ def test_a_gateway_asking_for_credentials_suggests_header() -> None:
     assert passed.conforms
 
 
+def test_credentials_in_the_url_reach_a_gateway_on_every_request_framings_too() -> None:
+    with serve(basic_auth_gateway(SECRET, "Basic c3RhZ2luZzpwdw==")) as base:
+        result = quick(base.replace("http://", "http://staging:pw@") + PATH, max_examples=0)
+    assert result.conforms, [(f.rule, f.title, f.got) for f in result.failures]
+
+
 def test_a_receiver_clock_an_hour_ahead_is_named_when_fresh_timestamps_are_refused() -> None:
     with serve(skewed_clock(SECRET, 3600), date_header=False) as base:
         result = quick(base + PATH, max_examples=0)

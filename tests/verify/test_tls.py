@@ -65,3 +65,24 @@ def test_a_ca_bundle_that_is_not_one_exits_2_in_one_line(
     result = verify(url, "--ca-bundle", str(bogus))
     assert result.exit_code == 2
     assert result.output.startswith(f"sms-hook: CA bundle {bogus}: cannot be used")
+
+
+def test_insecure_holds_for_a_scheme_written_in_capitals(tls: tuple[str, Path]) -> None:
+    url, _ = tls
+    result = verify(url.replace("https://", "HTTPS://"), "--insecure")
+    assert result.exit_code == 0, result.output
+
+
+def test_send_with_insecure_reaches_https_and_plain_http_alike(tls: tuple[str, Path]) -> None:
+    url, _ = tls
+    for target in (url, url.replace("https://", "HTTPS://")):
+        sent = CliRunner().invoke(
+            cli, ["send", "otp", target, "--insecure"], env={"SMS_HOOK_SECRET": SECRET}
+        )
+        assert sent.exit_code == 0, sent.output
+    with serve(judge_receiver(SECRET)) as base:
+        sent = CliRunner().invoke(
+            cli, ["send", "otp", base + PATH, "--insecure"], env={"SMS_HOOK_SECRET": SECRET}
+        )
+    assert sent.exit_code == 0, sent.output
+    assert "ok: the answer meets the contract" in sent.output
