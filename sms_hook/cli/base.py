@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import IO, Any, Final, NoReturn, TypeVar
 
 import click
-import httpx
 
 from sms_hook import __version__
 from sms_hook.errors import ReceiverUnreachable, SmsHookError
-from sms_hook.wire import mask
+from sms_hook.wire import Origin, mask
 
 EXIT_OK: Final = 0
 EXIT_BROKEN: Final = 1
@@ -134,27 +133,37 @@ def cli() -> None:
     """Contract tools for the Betstack SMS notifications webhook."""
 
 
-class Seconds(click.ParamType):  # type: ignore[type-arg]
-    """A number of seconds: finite, above zero, at most a day (nan, inf, 1e308 are refused)."""
+class Positive(click.ParamType):  # type: ignore[type-arg]
+    """A finite number above zero, at most `limit` (nan, inf, 1e308 are refused)."""
 
-    name = "seconds"
-    limit: Final = 86_400.0
+    name = "number"
+
+    def __init__(self, limit: float, what: str = "a number") -> None:
+        self.limit = limit
+        self.what = what
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> float:
         if isinstance(value, float):
-            seconds = value
+            number = value
         else:
             try:
-                seconds = float(str(value).strip())
+                number = float(str(value).strip())
             except ValueError:
-                self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not (math.isfinite(seconds) and 0 < seconds <= self.limit):
-            self.fail(
-                f"{value!r}: give a number of seconds above 0, at most {self.limit:g}", param, ctx
-            )
-        return seconds
+                self.fail(f"{value!r} is not {self.what}", param, ctx)
+        if not (math.isfinite(number) and 0 < number <= self.limit):
+            self.fail(f"{value!r}: give {self.what} above 0, at most {self.limit:g}", param, ctx)
+        return number
+
+
+class Seconds(Positive):
+    """A number of seconds: finite, above zero, at most a day."""
+
+    name = "seconds"
+
+    def __init__(self) -> None:
+        super().__init__(86_400.0, "a number of seconds")
 
 
 def text_option(value: str | None, what: str) -> str | None:
@@ -171,7 +180,7 @@ def text_option(value: str | None, what: str) -> str | None:
 
 
 def checked_secret(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A `secret_option` callback: the secret must be text (`secret_option(callback=...)`)."""
+    """`secret_option`'s callback: the secret must be text."""
     return text_option(value, "--secret / SMS_HOOK_SECRET")
 
 
@@ -218,27 +227,30 @@ def read_input(file: IO[bytes], what: str) -> bytes:
 
 
 def secret_option(**extra: Any) -> Callable[[_F], _F]:
-    """The `--secret` option, read from SMS_HOOK_SECRET when not given; never echoed."""
+    """The `--secret` option, read from SMS_HOOK_SECRET when not given; never echoed.
+
+    Every command's secret is refused at parse time unless it is text (`checked_secret`).
+    """
     return click.option(
         "--secret",
         envvar=SECRET_ENV,
         show_envvar=True,
         help="Partner's secret key (prefer the environment variable: options show up in `ps`).",
+        callback=checked_secret,
         **extra,
     )
 
 
 def check_url(url: str) -> None:
-    """Refuse, as a usage error, a receiver URL that is not http(s) with a host."""
+    """Refuse, as a usage error, a receiver URL that is not http(s) with a host and a port
+    (read as `sms_hook.wire` reads it to send)."""
     try:
-        parsed = httpx.URL(url)
-        valid = parsed.scheme in {"http", "https"} and bool(parsed.host)
-    except (httpx.InvalidURL, ValueError):
-        valid = False
-    if not valid:
+        Origin.parse(url)
+    except SmsHookError as exc:
+        why = f" ({exc.__cause__})" if exc.__cause__ else ""  # a port out of range, ...
         raise click.BadParameter(
-            f"{mask(url)!r} is not an http:// or https:// URL with a host", param_hint="URL"
-        )
+            f"{mask(url)!r} is not an http:// or https:// URL with a host{why}", param_hint="URL"
+        ) from None
 
 
 def resolve_secret(secret: str | None, test_key: str) -> str:

@@ -16,18 +16,27 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import click
 
 from sms_hook import contract as contract_module
-from sms_hook.cli.base import EXIT_USAGE, SECRET_ENV, check_url, resolve_secret, secret_option
+from sms_hook.cli.base import (
+    EXIT_USAGE,
+    SECRET_ENV,
+    Positive,
+    Seconds,
+    check_url,
+    resolve_secret,
+    secret_option,
+)
 from sms_hook.errors import ReceiverUnreachable
+from sms_hook.wire import Origin, tls_for
 from sms_hook.wire import mask as mask_url
 from sms_hook_load.settings import LoadSettings
 
 PROBE_TIMEOUT: Final = 5.0
-MAX_DURATION: Final = 24 * 3600.0
+MAX_RATE: Final = 1_000_000.0
+"""Notifications per second at most (far past what Locust sends from one machine)."""
 
 
 class _Usage(click.ClickException):
@@ -51,18 +60,13 @@ class _OneLineUsage(click.Command):
 
 def probe(url: str, *, insecure: bool) -> None:
     """Raise `ReceiverUnreachable` unless a TCP (and, for https, TLS) connection can be made."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    origin = Origin.parse(url)
     shown = mask_url(url)
     try:
-        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT) as sock:
-            if parts.scheme == "https":
-                context = ssl.create_default_context()
-                if insecure:
-                    context.check_hostname = False
-                    context.verify_mode = ssl.CERT_NONE
-                with context.wrap_socket(sock, server_hostname=host):
+        with socket.create_connection((origin.host, origin.port), timeout=PROBE_TIMEOUT) as sock:
+            context = tls_for(url, verify=not insecure)
+            if context is not None:
+                with context.wrap_socket(sock, server_hostname=origin.host):
                     pass
     except socket.gaierror as exc:
         raise ReceiverUnreachable(f"{shown}: host name could not be resolved (DNS)") from exc
@@ -119,13 +123,13 @@ Exit codes: 0 every answer kept the contract, 1 a break or p99 above --expect-p9
 @click.argument("url")
 @click.option(
     "--rate",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Positive(MAX_RATE, "a number of notifications per second"),
     required=True,
     help="Target notifications per second (all senders together).",
 )
 @click.option(
     "--duration",
-    type=click.FloatRange(min=0, max=MAX_DURATION, min_open=True),
+    type=Seconds(),
     required=True,
     help="Seconds to send for.",
 )
@@ -174,7 +178,7 @@ Exit codes: 0 every answer kept the contract, 1 a break or p99 above --expect-p9
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(),
     default=10.0,
     show_default=True,
     help="Seconds to wait for each answer; longer counts as a timeout break.",
@@ -182,7 +186,7 @@ Exit codes: 0 every answer kept the contract, 1 a break or p99 above --expect-p9
 @click.option("--operator-name", default="sms-hook", show_default=True)
 @click.option(
     "--expect-p99",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Positive(Seconds().limit * 1000, "a number of milliseconds"),
     metavar="MS",
     help="Fail (exit 1) if the 99th percentile latency is above MS milliseconds.",
 )

@@ -12,7 +12,6 @@ from sms_hook.cli.base import (
     ContractBroken,
     Seconds,
     check_url,
-    checked_secret,
     read_input,
     resolve_secret,
     secret_option,
@@ -71,7 +70,7 @@ Examples (against `sms-hook mock`, which listens at http://127.0.0.1:8080/notifi
     help="Seconds for the whole exchange: connect, send, and the last byte of the answer.",
 )
 @click.option("--insecure", is_flag=True, help="Do not verify the receiver's TLS certificate.")
-@secret_option(callback=checked_secret)
+@secret_option()
 def send(
     type_name: str,
     url: str,

@@ -12,7 +12,6 @@ from sms_hook import contract as contract_module
 from sms_hook import delivery, signing
 from sms_hook.cli.base import (
     ContractBroken,
-    checked_secret,
     read_input,
     resolve_secret,
     secret_option,
@@ -41,7 +40,7 @@ Examples:
 )
 @click.option("--timestamp", metavar="T", help="Unix time in seconds (default: now).")
 @click.option("--check", metavar="SIGNATURE", help="Check this signature instead of printing one.")
-@secret_option(callback=checked_secret)
+@secret_option()
 def sign(
     file: IO[bytes] | None,
     example: str | None,

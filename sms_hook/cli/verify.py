@@ -32,7 +32,6 @@ from sms_hook.cli.base import (
     ContractBroken,
     Seconds,
     check_url,
-    checked_secret,
     resolve_secret,
     secret_option,
     writable,
@@ -84,7 +83,7 @@ Exit codes: 0 the receiver conforms, 1 the contract is broken (or the run had to
 """
 )
 @click.argument("url")
-@secret_option(callback=checked_secret)
+@secret_option()
 @click.option(
     "--operator-name",
     default=DEFAULT_OPERATOR,

@@ -33,12 +33,35 @@ def _one_line(err: str) -> str:
         (["--rate=5", "--duration=1", "--report-html=/nonexistent/dir/r.html"], "--report-html"),
         (["--rate=5", "--duration=1", "--workers=-1"], "'--workers'"),
         (["--rate=5", "--duration=1", "--bogus"], "--bogus"),
+        # not a number at all: nan and inf are refused where they are parsed, never a traceback
+        (["--rate=nan", "--duration=1"], "'--rate': 'nan': give a number of notifications"),
+        (["--rate=inf", "--duration=1"], "'--rate': 'inf'"),
+        (["--rate=5", "--duration=nan"], "'--duration': 'nan'"),
+        (["--rate=5", "--duration=1", "--timeout=nan"], "'--timeout': 'nan'"),
+        (["--rate=5", "--duration=1", "--expect-p99=inf"], "'--expect-p99': 'inf'"),
     ],
 )
 def test_a_usage_problem_is_one_line_and_exit_2(args: list[str], says: str, tmp_path: Path) -> None:
     run = load("http://127.0.0.1:9/notifications", *args, tmp_path=tmp_path, report=False)
     assert run.code == 2, run.err
     assert says in _one_line(run.err)
+
+
+def test_a_url_with_a_port_out_of_range_is_a_usage_error_that_says_so(tmp_path: Path) -> None:
+    run = load(
+        "http://127.0.0.1:65536/x", "--rate=1", "--duration=1", tmp_path=tmp_path, report=False
+    )
+    assert run.code == 2
+    assert "(Port out of range 0-65535)" in _one_line(run.err)
+
+
+def test_a_secret_that_is_not_utf8_is_refused_without_showing_it(tmp_path: Path) -> None:
+    env = {"SMS_HOOK_SECRET": "ab\udcff"}  # the bytes a, b, 0xff in the environment
+    run = load("http://127.0.0.1:9/x", "--rate=1", "--duration=1", tmp_path=tmp_path, env=env)
+    assert run.code == 2
+    line = _one_line(run.err)
+    assert "--secret / SMS_HOOK_SECRET: not valid UTF-8 text" in line
+    assert "ab" not in line.split("SMS_HOOK_SECRET", 1)[1]
 
 
 def test_a_url_that_is_not_http_is_a_usage_error(tmp_path: Path) -> None:
