@@ -28,6 +28,7 @@ import time
 from typing import Any, Final
 
 import httptools
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mock_server.settings import DEFAULT_MAX_CONNECTIONS
@@ -139,8 +140,11 @@ class MockHttpProtocol(HttpToolsProtocol):
         super().shutdown()
 
     def on_response_complete(self) -> None:
+        # uvicorn starts a pipelined request here, taking it off `pipeline`: whether the
+        # connection now waits for a request is known only before that.
+        idle = not self.pipeline
         super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline:
+        if idle and not self.transport.is_closing():
             self._wait_for_request()
 
     def on_headers_complete(self) -> None:
@@ -266,6 +270,8 @@ class MockHttpProtocol(HttpToolsProtocol):
         if self.cycle.response_complete:
             return
         self.cycle.body += body
+        if len(self.cycle.body) > HIGH_WATER_LIMIT:  # read on as the app takes it (`receive`)
+            self.flow.pause_reading()
         self.cycle.message_event.set()
 
     def upgrade_body_done(self) -> None:

@@ -34,9 +34,11 @@ def _mock(max_connections: int, journal: str = ":memory:") -> Iterator[int]:
         yield int(base.rsplit(":", 1)[1])
 
 
-def _request(*, prefer: str | None = None, extra: bytes = b"") -> bytes:
+def _request(
+    *, prefer: str | None = None, extra: bytes = b"", type_name: str = "bet_result"
+) -> bytes:
     contract = contract_module.load()
-    body = delivery.encode(contract, contract.example("bet_result"))
+    body = delivery.encode(contract, contract.example(type_name))
     headers = dict(delivery.signed_request(body, TEST_SECRET).headers)
     if prefer is not None:
         headers["prefer"] = prefer
@@ -145,6 +147,45 @@ def test_a_refused_upgrade_with_a_chunked_body_keeps_it() -> None:
         sock.sendall(chunked)
         answer = _answer(sock)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+
+
+def test_a_pipelined_request_handled_past_the_idle_timeout_still_gets_its_answer() -> None:
+    # The idle timeout is for a connection waiting for a request, never for one being handled.
+    options = {**server_options(max_connections=10), "timeout_keep_alive": 0.5}
+    built = create_app(Settings(journal=":memory:"))
+    with serve(built.app, **options) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(_request() + _request(prefer="delay=1.5", type_name="otp"))
+            data = b""
+            while data.count(b"HTTP/1.1 ") < 2 or not data.rstrip().endswith(b"}"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    assert data.count(b"HTTP/1.1 200") == 2, data[-400:]
+
+
+def test_a_refused_upgrade_whose_body_nobody_reads_holds_its_sender_back() -> None:
+    # The wait endpoint never reads a body: uvicorn's flow control must stop reading this one,
+    # as it does for a request without the upgrade, instead of keeping every byte in memory.
+    head = (
+        b"GET /__admin/notifications/wait?ticket_id=T-none&timeout=2 HTTP/1.1\r\nhost: mock\r\n"
+        b"connection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABk\r\n"
+        b"content-length: 300000000\r\n\r\n"
+    )
+    piece = b"x" * 65536
+    sent = 0
+    with _mock(max_connections=10) as port, socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head)
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 5
+        while sent < 96 * 1024 * 1024 and time.monotonic() < deadline:
+            try:
+                sent += sock.send(piece)
+            except TimeoutError:
+                break
+    assert sent < 32 * 1024 * 1024, f"{sent / 1024 / 1024:.0f} MiB taken in by the mock"
 
 
 def test_300_idle_sockets_under_a_256_descriptor_limit_do_not_starve_a_real_sender(
