@@ -21,6 +21,7 @@ import math
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -119,19 +120,26 @@ class Sender:
                     f"{MAX_TIMEOUTS_IN_A_ROW} requests in a row got no answer "
                     f"within {self.timeout:g} s"
                 )
-        exchange = self._exchange(request)
+        exchange = self.waiting_out_429(lambda: self._exchange(request))
+        timed_out = exchange.error is not None and exchange.error.startswith("no answer")
+        with self._lock:
+            self._timeouts = self._timeouts + 1 if timed_out else 0
+        return exchange
+
+    def waiting_out_429(self, send_once: Callable[[], Exchange]) -> Exchange:
+        """Send with `send_once`, again while a gateway answers 429 (at most RATE_LIMIT_RETRIES
+        more times, waiting as told within reason); each retry is counted in `rate_limited`.
+
+        A gateway's rate limit answers for the gateway, not for the receiver's contract.
+        """
+        exchange = send_once()
         for _ in range(RATE_LIMIT_RETRIES):
-            # A gateway's rate limit answers for the gateway, not for the receiver's contract:
-            # wait as told (within reason) and send the same request again.
             if exchange.answer is None or exchange.answer.status != 429:
                 break
             with self._lock:
                 self.rate_limited += 1
             time.sleep(_retry_after(exchange.answer.headers.get("retry-after")))
-            exchange = self._exchange(request)
-        timed_out = exchange.error is not None and exchange.error.startswith("no answer")
-        with self._lock:
-            self._timeouts = self._timeouts + 1 if timed_out else 0
+            exchange = send_once()
         return exchange
 
     def _exchange(self, request: SignedRequest) -> Exchange:

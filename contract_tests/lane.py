@@ -157,7 +157,10 @@ class Lane:
             self.observe(probe.advisory, probe.type, probe.title, status)
         answer = exchange.answer
         if answer is not None:
-            if probe.rule == "accept-valid":
-                self._run.accepted |= answer.status == 200
-            self._run.heard |= not (300 <= answer.status < 400 or answer.status in (404, 405))
+            # Flags the workers share only ever turn on: a read-modify-write (`|=`) could turn
+            # one off again, storing what it read before another worker set it.
+            if probe.rule == "accept-valid" and answer.status == 200:
+                self._run.accepted = True
+            if not (300 <= answer.status < 400 or answer.status in (404, 405)):
+                self._run.heard = True
         return exchange

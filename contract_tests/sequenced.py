@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 from contract_tests import fieldmap, forms, framings, retries, timing, window
 from contract_tests.advisories import Observation
 from contract_tests.channel import Sent
-from contract_tests.exchange import RATE_LIMIT_RETRIES, Exchange, Sender, Stopped
-from contract_tests.exchange import _retry_after as retry_after
+from contract_tests.exchange import Exchange, Sender, Stopped
 from contract_tests.probe import Probe
 from contract_tests.result import Failure, Result
 from contract_tests.verdict import Assessor, expectation
@@ -88,12 +87,13 @@ class Sequenced:
         ]
 
     def framed(self, request: SignedRequest, framing: str) -> Exchange:
-        """Send on a connection of its own; a gateway's 429 is waited out as `Sender` does."""
-        for _ in range(RATE_LIMIT_RETRIES + 1):
+        """Send on a connection of its own; a gateway's 429 is waited out by `Sender`."""
+
+        def once() -> Exchange:
             with self._lock:
                 self.requests += 1
             try:
-                exchange = framings.send(
+                return framings.send(
                     self.sender.url,
                     request,
                     framing,
@@ -105,12 +105,8 @@ class Sequenced:
                 # request brought it down): the run stops, as `Sender` stops it.
                 reason = f"the receiver stopped accepting connections ({exc})"
                 raise Stopped(reason) from exc
-            if exchange.answer is None or exchange.answer.status != 429:
-                break
-            with self._lock:
-                self.sender.rate_limited += 1
-            time.sleep(retry_after(exchange.answer.headers.get("retry-after")))
-        return exchange
+
+        return self.sender.waiting_out_429(once)
 
     def run_task(self, kind: str, type_name: str, lane: Lane) -> None:
         """Send one task's probes in order on `lane`; keep their failures and answers."""
