@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sms_hook.cli import cli
 
 PUBLISHED = "46b1ec8d2a05129bb57c8256f2cdd3029b2cf72dbed57f0d3eedd6b156573433"
-SCRIPT = str(Path(sys.executable).parent / "sms-hook")
+SCRIPT = Path(sys.executable).parent / "sms-hook"
 BODY = '{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}'
 
 
@@ -134,7 +134,7 @@ def test_sign_refuses_a_secret_that_is_not_text_in_one_line() -> None:
 
 
 def test_the_installed_console_script_signs_from_any_directory(tmp_path: Path) -> None:
-    script = Path(sys.executable).parent / "sms-hook"
+    script = SCRIPT
     done = subprocess.run(
         [
             str(script),
@@ -187,7 +187,7 @@ def test_standard_output_that_cannot_be_written_is_one_line_exit_2(unbuffered: s
     with open("/dev/full", "wb") as full:
         done = subprocess.run(
             [
-                str(Path(sys.executable).parent / "sms-hook"),
+                str(SCRIPT),
                 "sign",
                 "--example",
                 "otp",
@@ -209,7 +209,7 @@ def test_standard_output_that_cannot_be_written_is_one_line_exit_2(unbuffered: s
 def test_a_secret_of_bytes_that_are_not_utf8_is_one_line_exit_2_in_a_real_process() -> None:
     done = subprocess.run(
         [
-            os.fsencode(Path(sys.executable).parent / "sms-hook"),
+            os.fsencode(SCRIPT),
             b"sign",
             b"--example",
             b"otp",

@@ -272,7 +272,7 @@ def test_stopping_ends_an_open_event_stream_as_a_complete_answer_not_after_the_g
             assert next(lines).startswith("retry:")
             process.popen.send_signal(signal.SIGTERM)
             rest = list(lines)  # ends when the mock closes the stream
-            assert process.popen.wait(timeout=15) is not None
+            process.popen.wait(timeout=15)  # raises TimeoutExpired if the mock does not stop
     assert "event: ready" in rest or any(line.startswith("data:") for line in rest)
     assert "graceful shutdown exceeded" not in process.output(), process.output()
     assert "Traceback" not in process.output()

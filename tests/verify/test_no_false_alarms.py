@@ -79,10 +79,9 @@ def test_verify_passes_a_receiver_that_answers_slowly_within_the_timeout() -> No
         )
     assert result.failures == [], describe(result)
     assert result.conforms
-    # Every 25th answer is 0.2 s late: the run waited for each (lanes overlap the waits, so the
-    # run's wall time cannot show it; the answer times do).
+    # Every 25th answer is 0.2 s late: the run waited for each, one at a time (concurrency 1).
     assert max(s.max for s in result.timing) >= 0.2
-    assert time.perf_counter() - started > 0.2
+    assert time.perf_counter() - started > 0.2 * (result.requests // 25)
 
 
 def test_a_receiver_that_removes_only_spaces_is_failed_under_accept_whitespace_alone() -> None:

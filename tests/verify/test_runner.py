@@ -11,7 +11,13 @@ from sms_hook.errors import ReceiverUnreachable, SmsHookError
 from tests.support.server import free_port, serve
 from tests.verify import curl
 from tests.verify.conftest import SECRET, quick
-from tests.verify.receivers import PATH, RawServer, hanging_receiver, judge_receiver
+from tests.verify.receivers import (
+    PATH,
+    RawServer,
+    hanging_receiver,
+    judge_receiver,
+    read_body,
+)
 
 
 @pytest.fixture(scope="module")
@@ -195,8 +201,7 @@ def test_a_sequence_goes_out_in_order_on_one_connection(
 
     async def recording(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "http":
-            message = await receive()
-            body = message.get("body", b"")
+            body = await read_body(receive)  # every chunk of it: replayed whole below
             seen.append((scope["client"][1], body))
 
             async def replay():  # type: ignore[no-untyped-def]
