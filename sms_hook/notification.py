@@ -43,7 +43,26 @@ def build(
         _put(notification, path, value)
     for path in unsets:
         _remove(notification, path)
+    _check_encodable(notification, "")
     return notification
+
+
+def _check_encodable(value: Any, path: str) -> None:
+    """Refuse a string UTF-8 cannot carry (a lone surrogate, from a `\\ud800` escape or argv
+    bytes that are not UTF-8): no body can hold it, so it cannot be signed or sent."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_encodable(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_encodable(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotificationError(
+                f"{path}: {value!a} holds a lone surrogate, which UTF-8 cannot carry"
+            ) from None
 
 
 def unknown_fields(contract: Contract, type_name: str, paths: Iterable[str]) -> list[str]:
@@ -64,7 +83,7 @@ def unknown_fields(contract: Contract, type_name: str, paths: Iterable[str]) -> 
     return found
 
 
-def _json(raw: str) -> Any:
+def _json(raw: str | bytes) -> Any:
     """Parse a JSON value; NaN, Infinity and numbers beyond a double are not JSON to send."""
 
     def constant(name: str) -> Any:
@@ -81,7 +100,7 @@ def _json(raw: str) -> Any:
 
 def _parse_base(base: bytes) -> dict[str, Any]:
     try:
-        value = _json(base.decode("utf-8"))
+        value = _json(base)  # bytes: json finds UTF-8 (with or without a BOM), -16 or -32
     except (ValueError, UnicodeDecodeError) as exc:
         raise NotificationError(f"--body: not valid JSON ({exc})") from exc
     if not isinstance(value, dict):

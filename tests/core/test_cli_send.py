@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -193,6 +194,14 @@ def test_send_to_a_closed_port_is_a_connection_problem_with_exit_2() -> None:
         (["otp", "http://127.0.0.1:1/", "--body", "/proc/self/mem"], "cannot be read"),
         (["otp", "http://127.0.0.1:1/", "--secret", "\udcff\udcfe"], "not valid UTF-8 text"),
         (["otp", "http://u:pw@[::1"], "'http://***@[::1' is not an http"),
+        (
+            ["otp", "http://127.0.0.1:1/", "--set", 'data.code:="\\ud800"'],
+            "data.code: '\\ud800' holds a lone surrogate",
+        ),
+        (
+            ["otp", "http://127.0.0.1:1/", "--set", "data.code=12\udcff"],
+            "data.code: '12\\udcff' holds a lone surrogate",
+        ),
     ],
 )
 def test_send_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
@@ -256,3 +265,18 @@ def test_every_help_example_works_against_the_mock_as_written(mock_url: str) -> 
         result = CliRunner().invoke(cli, ["send", *args])
         assert result.exit_code == 0, (args, result.output)
         assert "ok: the answer meets the contract" in result.output
+
+
+def test_send_reads_a_body_file_saved_with_a_utf8_bom(
+    receiver: tuple[Receiver, str], tmp_path: Path
+) -> None:
+    handler, url = receiver
+    path = tmp_path / "otp.json"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + (b'{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}')
+    )
+    code, out = send("otp", url, "--body", str(path))
+    assert code == 0, out
+    assert handler.received[-1][1] == (
+        b'{"type":"otp","data":{"code":"1234","msisdn":"+260977223120"}}'
+    )  # the notification, not the BOM, is sent
