@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from sms_hook import signing
 from sms_hook.judge import Expect, Judgement, show
+from sms_hook.response import NOT_HERE
 
 RANKS: Final = {
     "path": 0,
@@ -50,7 +51,6 @@ _BODY: Final = frozenset(
     {"body-empty", "body-not-utf8", "body-too-deep", "body-malformed", "body-not-object"}
 )
 _DENIED: Final = frozenset({401, 403})
-_NOT_HERE: Final = frozenset({404, 405})
 
 
 def key(
@@ -81,7 +81,7 @@ def key(
         return f"server-error.{trigger}", value or str(status)
     if 300 <= status < 400:
         return "redirect", str(status)
-    if status in _NOT_HERE and expect is not Expect.REJECT:
+    if status in NOT_HERE and expect is not Expect.REJECT:
         return "path", str(status)
     if expect is Expect.ACCEPT:
         # A 401 to a valid notification framed otherwise (chunked, HTTP/1.0, ...) says the body

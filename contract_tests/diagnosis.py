@@ -16,6 +16,7 @@ from contract_tests.result import Failure, Result
 from contract_tests.rules import ANY_TYPE, BY_ID
 from sms_hook import repro
 from sms_hook.contract import Contract
+from sms_hook.response import NOT_HERE
 
 _CATEGORIES: Final = {
     "path": "reachability",
@@ -115,7 +116,7 @@ def _whole_run(result: Result, contract: Contract) -> Cause | None:
     answered = {s for s in result.statuses if s is not None}
     if not answered or None in result.statuses:
         return None
-    if answered <= {404, 405}:
+    if answered <= NOT_HERE:
         cid = "path"
     elif all(300 <= s < 400 for s in answered):
         cid = "redirect"

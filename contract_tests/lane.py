@@ -22,6 +22,7 @@ from contract_tests.settings import Settings
 from contract_tests.verdict import Assessor
 from sms_hook.contract import Contract
 from sms_hook.delivery import SignedRequest
+from sms_hook.response import not_a_receiver
 
 
 class Host(Protocol):
@@ -161,6 +162,6 @@ class Lane:
             # one off again, storing what it read before another worker set it.
             if probe.rule == "accept-valid" and answer.status == 200:
                 self._run.accepted = True
-            if not (300 <= answer.status < 400 or answer.status in (404, 405)):
+            if not not_a_receiver(answer.status):
                 self._run.heard = True
         return exchange

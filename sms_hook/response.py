@@ -9,6 +9,14 @@ from typing import Final
 from sms_hook.contract import Contract
 
 _JSON_MEDIA: Final = "application/json"
+NOT_HERE: Final = frozenset({404, 405})
+"""Statuses that say nothing at the URL takes POSTs (a wrong path), not a receiver's rejection;
+to a notification the contract requires rejected they are a 4xx all the same."""
+
+
+def not_a_receiver(status: int) -> bool:
+    """True if an answer cannot come from a receiver of the contract: a redirect, 404 or 405."""
+    return 300 <= status < 400 or status in NOT_HERE
 
 
 def acceptance_problems(

@@ -159,9 +159,12 @@ def _wrong_path(answer: Answer) -> str | None:
     """Say so when the answer comes from something other than a receiver of the contract.
 
     A 404 or 405 is no receiver's rejection of the notification: nothing at that path takes
-    POSTs. A redirect is never followed (the platform does not follow them either).
+    POSTs. A redirect is never followed (the platform does not follow them either). Unlike
+    `verify`, which lets a 404 stand as the rejection of an invalid notification because its
+    valid ones show a wrong path anyway, `send` has this one answer to go on, so it says so
+    whatever it sent.
     """
-    if answer.status in (404, 405):
+    if answer.status in response.NOT_HERE:
         return (
             f"status {answer.status}: nothing at this path takes notifications; the URL's path "
             "is probably wrong (the mock's is /notifications)"
