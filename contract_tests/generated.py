@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -108,6 +108,18 @@ _RAISED: Final = {
 Attempt = Callable[[SignedRequest, Stream], "Failure | None"]
 
 
+class OutOfTime(Stopped):
+    """The run's time budget (--max-time) is spent: raised by an attempt instead of sending.
+
+    `explore` raises it again with `found`: the failures of the cases sent before, shrunk as far
+    as the budget allowed (a spent budget is no reason to forget what was seen failing).
+    """
+
+    def __init__(self, reason: str, *, found: Sequence[Failure] = ()) -> None:
+        super().__init__(reason)
+        self.found = list(found)
+
+
 class _Enough(BaseException):
     """Raised inside hypothesis to end a stream's run once the shrinking budget is spent.
 
@@ -137,6 +149,16 @@ class _Budget:
         if failure.rule not in self.smallest or size < self.smallest[failure.rule][0]:
             self.smallest[failure.rule] = (size, failure)
 
+    def outcome(self) -> list[Failure]:
+        """The stream's smallest failures; or the stop that ended it, raised (out of time: with
+        those failures as `found`)."""
+        found = [failure for _, failure in self.smallest.values()]
+        if isinstance(self.stopped, OutOfTime):
+            raise OutOfTime(str(self.stopped), found=found) from self.stopped
+        if self.stopped is not None:
+            raise self.stopped
+        return found
+
     def failed(self) -> None:
         """Start the shrinking budget at the stream's first failure."""
         if self.failed_at is None:
@@ -159,7 +181,8 @@ def explore(
     """Draw up to `max_examples` cases of a stream, send each, and return the shrunk failures.
 
     `attempt` sends one request and returns its failure (None if the answer meets the contract);
-    it may raise `Unsendable` (the case is skipped) or `Stopped` (re-raised). For each rule that
+    it may raise `Unsendable` (the case is skipped), `Stopped` (re-raised) or `OutOfTime` (re-raised
+    with the failures found so far). For each rule that
     failed, the smallest failing request sent is returned: hypothesis shrinks towards it until
     it is minimal or the budget (`SHRINK_REQUESTS`, `SHRINK_SECONDS`) is spent.
 
@@ -224,9 +247,7 @@ def explore(
     except BaseException as exc:
         if not _only_case_failures(exc):
             raise
-    if budget.stopped is not None:
-        raise budget.stopped
-    return [failure for _, failure in budget.smallest.values()]
+    return budget.outcome()
 
 
 def _strategy(contract: Contract, stream: Stream) -> Any:

@@ -104,3 +104,19 @@ def test_an_unsendable_case_is_skipped_not_reported(contract: Contract) -> None:
 
     assert generated.explore(contract, stream, signer, attempt, seed_value=1, max_examples=5) == []
     assert len(calls) > 1, "the stream stopped at the first unsendable case"
+
+
+def test_running_out_of_time_keeps_the_failures_found_so_far(contract: Contract) -> None:
+    stream = generated.Stream("otp", "valid", generated.GenerationMode.POSITIVE, closed=True)
+    signer = Signer(contract, SECRET, "acme")
+    calls = []
+
+    def attempt(request: SignedRequest, _: generated.Stream) -> Failure | None:
+        calls.append(1)
+        if len(calls) > 5:  # the budget is spent in the middle of the shrinking
+            raise generated.OutOfTime("the --max-time budget is spent")
+        return _failure(request)
+
+    with pytest.raises(generated.OutOfTime) as raised:
+        generated.explore(contract, stream, signer, attempt, seed_value=5, max_examples=50)
+    assert [f.rule for f in raised.value.found] == ["accept-valid"]

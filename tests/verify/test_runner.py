@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from contract_tests import runner
+from contract_tests.battery import battery
 from contract_tests.result import Result
 from contract_tests.rules import NO_SERVER_ERROR
+from sms_hook import contract as contract_module
 from sms_hook import signing
 from sms_hook.errors import ReceiverUnreachable, SmsHookError
+from sms_hook.judge import Expect, Judge
 from tests.support.server import free_port, serve
 from tests.verify import curl
 from tests.verify.conftest import SECRET, quick
 from tests.verify.receivers import (
     PATH,
     RawServer,
+    answer,
     hanging_receiver,
     judge_receiver,
     read_body,
@@ -153,6 +160,36 @@ def test_a_wrong_secret_claims_no_advisory_since_nothing_was_accepted(correct_ur
     others = [a for a in result.advisories if a.rule != "advisory-replay-window"]
     assert all(a.message.startswith("not assessed: no valid notification") for a in others)
     assert not any(a.notable for a in others)
+
+
+def test_a_generated_failure_sent_before_max_time_ran_out_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Accepts everything, and answers invalid notifications slowly: the budget runs out while
+    # the generated invalid cases are being sent, with some of them already answered 200.
+    judge = Judge(contract_module.load(), SECRET)
+    accepted_invalid: list[bytes] = []
+
+    async def lax(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        body = await read_body(receive)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if judge.judge(headers, body).expect is Expect.REJECT:
+            await asyncio.sleep(0.3)
+            accepted_invalid.append(body)
+        await answer(send, 200, {"message": "Notification received"})
+
+    valid = [p for p in battery(contract_module.load(), SECRET) if p.rule == "accept-valid"]
+    monkeypatch.setattr(runner, "battery", lambda c, s: valid[:1])
+    with serve(lax) as base:
+        result = quick(base + PATH, max_examples=30, max_time=3.0)
+    assert accepted_invalid, "no generated invalid case went out within the budget"
+    assert result.left_out is not None
+    assert "(in part)" in result.left_out, result.left_out
+    generated_failures = [f for f in result.failures if f.origin == "generated"]
+    assert generated_failures, f"{len(accepted_invalid)} invalid cases accepted, none reported"
+    assert not result.conforms
 
 
 def test_max_time_keeps_the_battery_whole_and_says_what_it_left_out(correct_url: str) -> None:
