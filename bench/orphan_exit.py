@@ -136,8 +136,8 @@ def _start(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
         *targets.sms_hook_command(), "mock", "--port", str(port), "--workers", "2",
         "--journal", str(folder / "journal.db"), "--secret", SECRET,
     ]  # fmt: skip
-    log = (folder / "mock.log").open("ab")
-    process = subprocess.Popen(command, stdout=log, stderr=log, cwd=folder)
+    with (folder / "mock.log").open("ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(command, stdout=log, stderr=log, cwd=folder)
     deadline = time.monotonic() + servers.START_TIMEOUT
     while not (_answers(port) and len(_children(process.pid)) >= 2):
         if process.poll() is not None or time.monotonic() > deadline:

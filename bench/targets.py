@@ -99,14 +99,14 @@ def install_prism(note: object = print) -> None:
 
 
 def target(
-    name: str, port: int, scratch: Path, *, secret: str, tolerance: int | None, extra: list[str]
+    name: str, port: int, scratch: Path, *, secret: str, tolerance: int, extra: list[str]
 ) -> Target:
     """The command that starts `name` on `port`; `extra` goes to `sms-hook mock` (e.g. workers)."""
     journal = scratch / f"{name}.db"
     env = {"SMS_HOOK_SECRET": secret}
     if name == "baseline":
         command = [sys.executable, str(HERE / "baseline.py"), "--port", str(port)]
-        command += ["--tolerance", str(300 if tolerance is None else tolerance)]
+        command += ["--tolerance", str(tolerance)]
         return Target(name, port, command, "/health", env)
     if name == "prism":
         document = contract_module.document_path(contract_module.CONTRACT_FILE)
@@ -119,8 +119,7 @@ def target(
         # Every row is kept (retention off): the run checks one row per 200, and the default
         # retention (100,000 rows) would delete the warm-up's rows and then the run's own.
         command += ["--journal", str(journal), "--journal-max-rows", "0", *extra]
-        if tolerance is not None:
-            command += ["--tolerance", str(tolerance)]
+        command += ["--tolerance", str(tolerance)]
         if name == "h11":
             command += ["--http-parser", "h11"]
         return Target(name, port, command, "/__admin/health", env, journal)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Final
 
 import servers
+import targets
 
 HERE: Final = Path(__file__).resolve().parent
 SECRET: Final = "bench-verify-s3cret"
@@ -50,18 +51,18 @@ class Run:
     exit_code: int
 
 
-def _sms_hook() -> list[str]:
-    script = Path(sys.executable).with_name("sms-hook")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "from sms_hook.cli import main; main()"]
-
-
 def _receivers(scratch: Path) -> dict[str, tuple[list[str], str, str]]:
     """name → (command without the port, readiness path, path verified)."""
     return {
         "mock": (
-            [*_sms_hook(), "mock", "--host", "127.0.0.1", "--journal", str(scratch / "j.db")],
+            [
+                *targets.sms_hook_command(),
+                "mock",
+                "--host",
+                "127.0.0.1",
+                "--journal",
+                str(scratch / "j.db"),
+            ],
             "/__admin/health",
             "/notifications",
         ),
@@ -79,7 +80,15 @@ def _receivers(scratch: Path) -> dict[str, tuple[list[str], str, str]]:
 
 
 def _verify(url: str, mode: list[str], seed: int, report: Path) -> tuple[float, int]:
-    command = [*_sms_hook(), "verify", url, "--seed", str(seed), "--report-json", str(report)]
+    command = [
+        *targets.sms_hook_command(),
+        "verify",
+        url,
+        "--seed",
+        str(seed),
+        "--report-json",
+        str(report),
+    ]
     started = time.perf_counter()
     done = subprocess.run(
         [*command, *mode],
