@@ -8,14 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import httpx
-
 from sms_hook import signing
 from sms_hook.contract import Contract
-from sms_hook.errors import ReceiverUnreachable
-from sms_hook.wire import Answer, Connection, mask
+from sms_hook.wire import Answer
 
-__all__ = ["Answer", "Connection", "SignedRequest", "encode", "post", "send", "signed_request"]
+__all__ = ["Answer", "SignedRequest", "encode", "signed_request"]
 
 DEFAULT_OPERATOR: Final = "sms-hook"
 DEFAULT_TIMEOUT: Final = 10.0
@@ -61,33 +58,3 @@ def signed_request(
     }
     headers.update(extra_headers or {})
     return SignedRequest(headers, body)
-
-
-def send(connection: Connection, request: SignedRequest, timeout: float) -> Answer:
-    """Send one request over `connection`; the answer must be whole within `timeout` seconds.
-
-    Raises `ReceiverUnreachable` if no connection could be made, `NoAnswerInTime` or
-    `ConnectionDropped` (both `ExchangeFailed`) if one was made but no whole answer came back:
-    that is the receiver's failure to judge, not a usage problem. See `sms_hook.wire`.
-    """
-    return connection.post(request.headers, request.body, timeout)
-
-
-def post(client: httpx.Client, url: str, request: SignedRequest) -> Answer:
-    """Send one request with an httpx client (tests and tools; `verify` and `send` use `send`).
-
-    httpx's timeouts bound each read, not the exchange, and it reads an answer whole: a
-    receiver that drips or floods can hold it. Raises `ReceiverUnreachable` if no connection
-    could be made; other transport trouble is left to the caller as httpx's exceptions.
-    """
-    started = time.perf_counter()
-    try:
-        response = client.post(url, content=request.body, headers=dict(request.headers))
-    except (httpx.ConnectTimeout, httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
-        raise ReceiverUnreachable(f"{mask(url)}: {exc or type(exc).__name__}") from exc
-    return Answer(
-        response.status_code,
-        {k.lower(): v for k, v in response.headers.items()},
-        response.content,
-        time.perf_counter() - started,
-    )

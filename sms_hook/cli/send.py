@@ -107,7 +107,7 @@ def send(
     click.echo(f"> {body.decode()}")
     try:
         with wire.Connection(url, tls=wire.tls_for(url, verify=not insecure)) as connection:
-            answer = delivery.send(connection, request, timeout)
+            answer = connection.post(request.headers, request.body, timeout)
     except ExchangeFailed as exc:
         raise ContractBroken(str(exc)) from exc
     _show(answer)

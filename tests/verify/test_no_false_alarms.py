@@ -23,7 +23,7 @@ from contract_tests.result import Result
 from contract_tests.runner import Settings, verify
 from contract_tests.verdict import Assessor
 from sms_hook.contract import Contract
-from sms_hook.delivery import DEFAULT_OPERATOR, SignedRequest, encode, post, signed_request
+from sms_hook.delivery import DEFAULT_OPERATOR, Answer, SignedRequest, encode, signed_request
 from sms_hook.judge import Judge
 from tests.support.server import serve
 from tests.verify.conftest import SECRET
@@ -33,6 +33,12 @@ from tests.verify.policies.configurable import Policy, PolicyReceiver
 
 MAX_EXAMPLES = 10
 FAST = sorted(name for name, case in POLICIES.items() if not case.slow)
+
+
+def post(client: httpx.Client, url: str, request: SignedRequest) -> Answer:
+    """Send one signed request, exactly as built, to a receiver served by this process."""
+    response = client.post(url, content=request.body, headers=dict(request.headers))
+    return Answer(response.status_code, dict(response.headers), response.content)
 
 
 def run(case: Case, base: str, **options: Any) -> Result:
