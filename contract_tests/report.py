@@ -102,6 +102,13 @@ def summary(
                     "warn" if advisory.notable else "plain",
                 )
             )
+    elif result.advisories:  # every one hidden: still say they are there
+        count = len(result.advisories)
+        plural = "ies" if count > 1 else "y"
+        lines += [
+            Line(""),
+            Line(f"{count} advisor{plural}, none notable: --verbose shows them", "dim"),
+        ]
     lines += _profile(result, compact=compact)
     if verbose and found:
         lines += [Line(""), Line("Every failing request kept, by cause", "bold"), Line(AGES, "dim")]

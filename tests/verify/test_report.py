@@ -10,7 +10,7 @@ from pathlib import Path
 
 from contract_tests import json_report, junit
 from contract_tests.report import AGES, summary, verdict
-from contract_tests.result import Failure, Result
+from contract_tests.result import Advisory, Failure, Result
 
 BODY = b'{"type":"bet_result","data":{"event_id":true}}'
 
@@ -186,3 +186,15 @@ def test_the_json_report_carries_causes_scores_and_the_exact_requests(tmp_path: 
     assert written.read_bytes() == b"\xff\x00{"
     assert second["curl"].endswith(f"--data-binary @{written}")
     assert report["conforms"] is False
+
+
+def test_a_compact_report_says_advisories_are_there_when_it_hides_every_one() -> None:
+    r = result(failure())
+    r.advisories = [
+        Advisory("advisory-framing", "every framing was answered alike", notable=False),
+        Advisory("advisory-timing", "answers within 50 ms", notable=False),
+    ]
+    compact = text(r)
+    assert "2 advisories, none notable: --verbose shows them" in compact
+    assert "every framing was answered alike" not in compact
+    assert "every framing was answered alike" in text(r, verbose=True)
