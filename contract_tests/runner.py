@@ -22,7 +22,7 @@ exchange by its deadline). What may run in parallel:
   duplicate); an adaptive search (the replay-window search) implements `run` itself;
 - the generated cases: hypothesis draws them one at a time here (schemathesis's strategies are
   not thread-safe), without sending, and the workers send each as it is drawn; only a stream
-  with a failure is explored again, to shrink it (see `_Run.generate`).
+  with a failure is explored again, to shrink it (see `contract_tests.cases`).
 
 The first battery probe goes out alone: it is the reachability check; then the rest of the
 battery; then the generated cases, only if some probe was answered by a receiver (not only
@@ -204,7 +204,7 @@ class _Run:
         """The battery and the generated cases; failures kept in that order, whatever the timing.
 
         The first probe goes alone (the reachability check), the rest of the battery over
-        `concurrency` workers, then the generated cases (see `generate`).
+        `concurrency` workers, then the generated cases (see `contract_tests.cases`).
         """
         items: list[Item] = [
             item for item in battery(self.contract, self.settings.secret) if self._wanted(item)

@@ -108,12 +108,15 @@ def create_app(settings: Settings, *, faults: Faults | None = None) -> Mock:
         validator_map={"parameter": _NamedParameterValidator},
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
+    admin_document = _admin_document()  # read once: the id bound and the 405s' Allow come from it
     receiver = Receiver(
         swagger_ui(
             _redirect_to_admin_page(
                 full_allow_header(
-                    one_query_at_a_time(_refuse_overlong_ids(connexion_app, _largest_id())),
-                    allowed_methods(_admin_document(), ADMIN_ROOT),
+                    one_query_at_a_time(
+                        _refuse_overlong_ids(connexion_app, _largest_id(admin_document))
+                    ),
+                    allowed_methods(admin_document, ADMIN_ROOT),
                 )
             )
         ),
@@ -207,9 +210,9 @@ def _admin_document() -> dict[str, Any]:
     return document
 
 
-def _largest_id() -> int:
+def _largest_id(document: dict[str, Any]) -> int:
     """The `maximum` of a record id, as the admin document declares it."""
-    (parameter,) = _admin_document()["paths"]["/notifications/{id}"]["get"]["parameters"]
+    (parameter,) = document["paths"]["/notifications/{id}"]["get"]["parameters"]
     return int(parameter["schema"]["maximum"])
 
 
