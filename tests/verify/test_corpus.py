@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from contract_tests import rules
 from contract_tests.result import Result
 from contract_tests.runner import DEFAULT_MAX_EXAMPLES
 from mock_server.app import create_app
@@ -24,6 +25,7 @@ from tests.receivers import (
     SEQUENCED,
     STRICT,
 )
+from tests.receivers.defective import RULES
 from tests.support.server import serve
 from tests.verify.conftest import SECRET, quick
 
@@ -37,6 +39,14 @@ def _describe(result: Result) -> str:
     return "\n".join(
         f"{f.rule} {f.type} {f.title}: {'; '.join(f.problems)}" for f in result.failures[:10]
     )
+
+
+def test_the_corpus_labels_its_receivers_with_the_rules_verify_fails() -> None:
+    # The corpus keeps its own copy of the failing rules (it never imports the verifier): the
+    # copy and every label in it must be the catalogue's.
+    assert set(RULES) == set(rules.FAILING)
+    assert {rule for _, rule, _ in SEQUENCED.values()} <= RULES
+    assert set().union(*BROKEN.values()) <= RULES
 
 
 @pytest.mark.parametrize("name", sorted(FAULTY))
