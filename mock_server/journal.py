@@ -185,10 +185,9 @@ class Journal:
         return None if self.location == ":memory:" else Path(self.location).resolve()
 
     def record(self, entry: Entry) -> int:
-        """Store one entry and commit before returning its id."""
-        # isolation_level=None: the INSERT is its own transaction, committed when it returns.
-        cursor = self._db.execute(_INSERT, _row(entry))
-        entry.id = int(cursor.lastrowid or 0)
+        """Store one entry and commit before returning its id (as `record_many` does: the
+        mock's requests are written in groups by `mock_server.recorder`)."""
+        self.record_many([entry])
         return entry.id
 
     def record_many(self, entries: list[Entry]) -> None:
